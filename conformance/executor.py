@@ -1,0 +1,296 @@
+"""Runs one cell's code under TensorFlow and records what happened.
+
+The only module that imports TensorFlow. It runs inside an executor process
+(``conformance.sandbox``) whose behaviour profile (TF1 via ``disable_v2_behavior`` or TF2)
+was fixed by ``setup`` before any case ran. Everything it returns is plain JSON data.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import traceback
+
+tf = None      # tensorflow.compat.v1, bound by setup()
+tf2 = None     # tensorflow.compat.v2
+np = None
+_TF_VERSION = (0, 0)
+
+PRIMITIVES = (str, bytes, int, float, bool, type(None))
+MAX_ITEMS = 20
+MAX_TEXT = 4000
+
+
+def setup(behaviour: str) -> dict:
+    """Import TF once and fix the process-wide behaviour: "v1" or "tf2"."""
+    global tf, tf2, np, _TF_VERSION
+    import numpy
+    import tensorflow
+
+    np = numpy
+    tf = tensorflow.compat.v1
+    tf2 = tensorflow.compat.v2
+    _TF_VERSION = tuple(int(p) for p in tensorflow.__version__.split(".")[:2])
+    if behaviour == "v1" and _TF_VERSION[0] >= 2:
+        tf.disable_v2_behavior()
+    elif behaviour == "tf2" and _TF_VERSION[0] < 2:
+        tf.enable_v2_behavior()
+    return {
+        "behaviour": behaviour,
+        "tf": tensorflow.__version__,
+        "tf2_enabled": bool(tf2.__internal__.tf2.enabled()) if hasattr(tf2, "__internal__")
+        else _tf2_enabled_legacy(),
+        "eager": bool(tf.executing_eagerly()),
+        "numpy": numpy.__version__,
+        "cuda_build": bool(tensorflow.test.is_built_with_cuda()),
+    }
+
+
+def _tf2_enabled_legacy() -> bool:
+    from tensorflow.python import tf2 as _tf2  # TF < 2.5 has no public accessor
+
+    return bool(_tf2.enabled())
+
+
+def list_gpus() -> list:
+    """Physical GPUs TF sees. Initialises CUDA: call it only in a throwaway process."""
+    config = tf2.config if hasattr(tf2.config, "list_physical_devices") else tf.config.experimental
+    return [d.name for d in config.list_physical_devices("GPU")]
+
+
+def prepare_gpus() -> None:
+    """Let several processes share a GPU: allocate memory on demand."""
+    exp = tf.config.experimental
+    for gpu in exp.list_physical_devices("GPU"):
+        with contextlib.suppress(Exception):
+            exp.set_memory_growth(gpu, True)
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def run_cell(req: dict) -> dict:
+    """Run ``req["code"]`` in ``req["mode"]`` on ``req["device"]``; return the observed record."""
+    mode, device, probe = req["mode"], req["device"], req["probe"]
+    code = compile("\n" * (req["code_line"] - 1) + req["code"], req["file"], "exec")
+    ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
+    preset = set(ns) | {"__builtins__"}
+    out = io.StringIO()
+    error = None
+    values: dict = {}
+    graph = None
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            if mode in ("v1", "graph"):
+                graph = tf.Graph()
+                with graph.as_default(), _device(device):
+                    exec(code, ns)
+            elif mode == "eager":
+                with _device(device):
+                    exec(code, ns)
+            elif mode == "function":
+                values = _run_function(code, ns, device, probe["values"])
+            else:
+                raise ValueError("unknown mode %r" % mode)
+        except Exception as exc:  # the case's own exception is the observation
+            error = _error_record(exc, req["file"])
+        elapsed = time.perf_counter() - start
+        objects, groups = _describe_namespace(ns, preset, probe["exprs"])
+        if error is None:
+            if mode in ("v1", "graph"):
+                values = _graph_values(graph, ns, probe["values"])
+            elif mode == "eager":
+                values = {e: _eager_value(ns, e) for e in probe["values"]}
+        equals = {} if error is not None else {e: _equals_value(ns, e) for e in probe["equals"]}
+    return {
+        "objects": objects,
+        "groups": groups,
+        "values": values,
+        "equals": equals,
+        "error": error,
+        "stdout": out.getvalue()[:2000],
+        "code_seconds": elapsed,
+    }
+
+
+@contextlib.contextmanager
+def _device(device: str):
+    if device == "gpu":
+        with tf.device("/GPU:0"):
+            yield
+    else:
+        yield
+
+
+def _run_function(code, ns: dict, device: str, value_exprs: list) -> dict:
+    """The code is the body of a tf.function, traced and called once."""
+
+    def body():
+        with _device(device):
+            exec(code, ns)
+            fetched = {}
+            for expr in value_exprs:
+                try:
+                    fetched[expr] = tf.identity(_as_tensor(eval(expr, ns)))
+                except Exception as exc:
+                    ns.setdefault("__value_errors__", {})[expr] = _short(exc)
+            return fetched
+
+    result = tf2.function(body, autograph=False)()
+    errors = ns.pop("__value_errors__", {})
+    values = {e: {"error": m} for e, m in errors.items()}
+    for expr, tensor in result.items():
+        values[expr] = _jsonify(tensor.numpy())
+    return values
+
+
+def _as_tensor(obj):
+    return obj.as_tensor() if hasattr(obj, "as_tensor") else obj
+
+
+def _graph_values(graph, ns: dict, exprs: list) -> dict:
+    if not exprs:
+        return {}
+    values = {}
+    with graph.as_default():
+        init = [tf.global_variables_initializer(), tf.local_variables_initializer()]
+        config = tf.ConfigProto()
+        config.gpu_options.allow_growth = True
+        with tf.Session(graph=graph, config=config) as sess:
+            sess.run(init)
+            for expr in exprs:
+                try:
+                    values[expr] = _jsonify(sess.run(_as_tensor(eval(expr, ns))))
+                except Exception as exc:
+                    values[expr] = {"error": _short(exc)}
+    return values
+
+
+def _eager_value(ns: dict, expr: str):
+    try:
+        obj = _as_tensor(eval(expr, ns))
+        return _jsonify(obj.numpy() if hasattr(obj, "numpy") else np.asarray(obj))
+    except Exception as exc:
+        return {"error": _short(exc)}
+
+
+def _equals_value(ns: dict, expr: str):
+    try:
+        return _jsonify(eval(expr, ns))
+    except Exception as exc:
+        return {"error": _short(exc)}
+
+
+# ----------------------------------------------------------------------------- observing
+
+
+def _describe_namespace(ns: dict, preset: set, exprs: list):
+    refs: dict = {}      # id(obj) -> token
+    keep = []            # keep evaluated objects alive while ids are compared
+    objects: dict = {}
+    import types
+
+    def describe(obj) -> dict:
+        d = _describe(obj)
+        if not isinstance(obj, PRIMITIVES):
+            d["ref"] = refs.setdefault(id(obj), len(refs))
+            keep.append(obj)
+        return d
+
+    for key, obj in list(ns.items()):
+        if key in preset or isinstance(obj, types.ModuleType) or key.startswith("__"):
+            continue
+        objects[key] = describe(obj)
+    for expr in exprs:
+        if expr in objects:
+            continue
+        try:
+            objects[expr] = describe(eval(expr, ns))
+        except Exception as exc:
+            objects[expr] = {"eval_error": _short(exc)}
+    by_ref: dict = {}
+    for key, d in objects.items():
+        if "ref" in d:
+            by_ref.setdefault(d["ref"], []).append(key)
+    groups = [names for names in by_ref.values() if len(names) > 1]
+    return objects, groups
+
+
+def _describe(obj) -> dict:
+    d: dict = {"type": type(obj).__name__}
+    if isinstance(obj, PRIMITIVES):
+        d["value"] = _jsonify(obj)
+        return d
+    if isinstance(obj, (list, tuple)):
+        d["items"] = [_brief(x) for x in obj[:MAX_ITEMS]]
+        if len(obj) > MAX_ITEMS:
+            d["more"] = len(obj) - MAX_ITEMS
+        return d
+    if callable(obj) and not hasattr(obj, "name") and not hasattr(obj, "variables"):
+        return d
+    try:
+        name = obj.name
+    except Exception as exc:  # e.g. EagerTensor.name raises under eager execution
+        d["name_error"] = _short(exc)
+    else:
+        if isinstance(name, str):
+            d["name"] = name
+    for attr in ("path", "original_name_scope"):
+        try:
+            value = getattr(obj, attr, None)
+        except Exception:
+            continue
+        if isinstance(value, str):
+            d[attr] = value
+    return d
+
+
+def _brief(obj):
+    if isinstance(obj, PRIMITIVES):
+        return _jsonify(obj)
+    try:
+        name = obj.name
+    except Exception:
+        name = None
+    return name if isinstance(name, str) else "<%s>" % type(obj).__name__
+
+
+def _jsonify(value):
+    """Plain JSON data for a value; tuples become lists, numpy values plain numbers."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (str, bool, int, float, type(None))):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonify(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_jsonify(v) for v in value), key=repr)
+    if isinstance(value, dict):
+        return {str(k): _jsonify(v) for k, v in value.items()}
+    if np is not None and isinstance(value, (np.ndarray, np.generic)):
+        return _jsonify(value.tolist())
+    if tf is not None:
+        if isinstance(value, tf.TensorShape):
+            return value.as_list() if value.rank is not None else None
+        if isinstance(value, tf.DType):
+            return value.name
+    return str(value)
+
+
+def _error_record(exc: BaseException, file: str) -> dict:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == file:
+            line = frame.lineno
+    return {
+        "type": type(exc).__name__,
+        "types": [c.__name__ for c in type(exc).__mro__],
+        "message": str(exc)[:MAX_TEXT],
+        "line": line,
+    }
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return "%s: %s" % (type(exc).__name__, text[0][:300] if text else "")

@@ -1,0 +1,56 @@
+"""Facts about the current environment, gathered without importing TensorFlow."""
+from __future__ import annotations
+
+import platform
+import sys
+from typing import Dict, Optional
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # pragma: no cover - Python 3.7 (TF 1.15)
+    import importlib_metadata as metadata
+
+TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly",
+                    "tf-nightly-cpu", "tensorflow-intel", "tensorflow-macos")
+
+
+def version_of(dist: str) -> Optional[str]:
+    """Installed version of a distribution, or None."""
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def tf_distribution() -> tuple:
+    """(distribution name, version) of the installed TensorFlow, or (None, None)."""
+    for dist in TF_DISTRIBUTIONS:
+        version = version_of(dist)
+        if version:
+            return dist, version
+    return None, None
+
+
+def minor(version: Optional[str]) -> Optional[str]:
+    return ".".join(version.split(".")[:2]) if version else None
+
+
+def environment() -> Dict[str, Optional[str]]:
+    dist, tf_version = tf_distribution()
+    return {
+        "tf": tf_version,
+        "tf_minor": minor(tf_version),
+        "tf_package": dist,
+        "python": platform.python_version(),
+        "numpy": version_of("numpy"),
+        "keras": version_of("keras"),
+        "tf_keras": version_of("tf-keras"),
+        "protobuf": version_of("protobuf"),
+        "platform": platform.platform(terse=True),
+    }
+
+
+def versions() -> Dict[str, Optional[str]]:
+    """What variants' `when: {tf, python, keras}` are matched against."""
+    env = environment()
+    return {"tf": env["tf"], "python": env["python"], "keras": env["keras"]}

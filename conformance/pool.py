@@ -1,0 +1,159 @@
+"""Client side of the executor processes: one per (behaviour, device, case env) profile.
+
+Runs in the pytest process (or xdist worker); starts ``conformance.sandbox`` processes on
+demand, keeps them for the session, and restarts one that died. Never imports TensorFlow.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, Optional, Tuple
+
+IMPORT_TIMEOUT = 600.0    # importing TF can take a while on a cold disk
+GRACE = 30.0              # the sandbox enforces cell timeouts; this is the backstop
+
+ProfileKey = Tuple[str, str, Tuple[Tuple[str, str], ...]]
+
+
+def behaviour_of(mode: str) -> str:
+    return "v1" if mode == "v1" else "tf2"
+
+
+def gpu_absent_reason() -> Optional[str]:
+    """Why no GPU can be visible, decided without importing TF; None if one may be."""
+    if os.environ.get("CONFORMANCE_PROBE_GPU") == "1":
+        return None
+    if glob.glob("/dev/nvidia[0-9]*") or glob.glob("/dev/dxg"):
+        return None
+    return "no GPU visible (no /dev/nvidia* device on this machine)"
+
+
+class Server:
+    """One sandbox process (a zygote with TF imported under one behaviour profile)."""
+
+    def __init__(self, key: ProfileKey) -> None:
+        behaviour, device, env_items = key
+        self.key = key
+        req_r, self._req_w = os.pipe()
+        self._resp_r, resp_w = os.pipe()
+        env = dict(os.environ)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.update(dict(env_items))
+        if device == "cpu":
+            env["CUDA_VISIBLE_DEVICES"] = ""  # hide GPUs from TF in this process
+        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_parent] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        self.log = tempfile.NamedTemporaryFile(prefix="conformance-%s-%s-" % (behaviour, device),
+                                               suffix=".log", delete=False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance.sandbox", behaviour, device, str(req_r),
+             str(resp_w)],
+            pass_fds=(req_r, resp_w), stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        os.close(req_r)
+        os.close(resp_w)
+        self._buffer = b""
+        started = time.perf_counter()
+        hello = self._read(IMPORT_TIMEOUT)
+        self.startup_seconds = time.perf_counter() - started
+        if hello is None or not hello.get("hello"):
+            reason = (hello or {}).get("reason") or self.log_tail()
+            self.stop()
+            raise RuntimeError("the executor process (%s, %s) did not start: %s"
+                               % (behaviour, device, reason.strip().splitlines()[-1]
+                                  if reason.strip() else "no output"))
+        self.facts = hello["hello"]
+
+    def run(self, request: dict) -> dict:
+        try:
+            os.write(self._req_w, (json.dumps(request) + "\n").encode("utf-8"))
+        except OSError:
+            return {"outcome": "error", "reason": "executor process is gone: " + self.log_tail()}
+        reply = self._read(float(request.get("timeout", 60)) + GRACE)
+        if reply is None:
+            self.stop()
+            return {"outcome": "error",
+                    "reason": "executor process stopped answering: " + self.log_tail()}
+        return reply
+
+    def _read(self, timeout: float) -> Optional[dict]:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self._resp_r], [], [], left)
+            if ready:
+                chunk = os.read(self._resp_r, 1 << 20)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line.decode("utf-8"))
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            with open(self.log.name, encoding="utf-8", errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.alive:
+            try:
+                os.write(self._req_w, b'{"op": "exit"}\n')
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        for fd in (self._req_w, self._resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.log.close()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+class Pool:
+    """The executor processes of one pytest process, started lazily, kept for the session."""
+
+    def __init__(self) -> None:
+        self.servers: Dict[ProfileKey, Server] = {}
+        self.failed: Dict[ProfileKey, str] = {}
+        self.announced: set = set()
+
+    def get(self, key: ProfileKey) -> Server:
+        """Raises RuntimeError (with the reason) if the profile cannot start."""
+        server = self.servers.get(key)
+        if server is not None and server.alive:
+            return server
+        if key in self.failed:
+            raise RuntimeError(self.failed[key])
+        try:
+            server = Server(key)
+        except RuntimeError as exc:
+            self.failed[key] = str(exc)
+            raise
+        self.servers[key] = server
+        return server
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()

@@ -1,0 +1,100 @@
+"""The per-environment results file: collected on the pytest controller, written atomically."""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import List, Optional
+
+from . import facts
+
+FORMAT = "conformance-raw"
+# Format log (docs/results-format.md):
+#   1: first version.
+FORMAT_VERSION = 1
+
+
+def write_json(path: str, data: dict) -> None:
+    """Write ``data`` to ``path`` atomically: a complete file or the old one, never half."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path),
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def default_env_name(device: str = "cpu") -> str:
+    env = facts.environment()
+    tf_part = "tf%s" % env["tf_minor"] if env["tf_minor"] else "notf"
+    py = ".".join(env["python"].split(".")[:2])
+    return "%s-py%s-%s" % (tf_part, py, device)
+
+
+class Collector:
+    """Accumulates cell records and collection errors; renders the results document."""
+
+    def __init__(self, argv: List[str]) -> None:
+        self.cells: List[dict] = []
+        self.errors: List[dict] = []
+        self.profiles: dict = {}
+        self.argv = argv
+        self.started = time.time()
+
+    def add_cell(self, record: dict) -> None:
+        profile = record.pop("profile", None)
+        if profile is not None:
+            self.profiles.setdefault(profile["key"] + _env_suffix(profile["env"]), profile)
+        self.cells.append(record)
+
+    def add_error(self, file: str, line: Optional[int], message: str) -> None:
+        self.errors.append({"file": file, "line": line, "message": message})
+
+    def device(self) -> str:
+        return "gpu" if any(p.get("gpus") for p in self.profiles.values()) else "cpu"
+
+    def document(self, env_name: str) -> dict:
+        env = facts.environment()
+        finished = time.time()
+        env.update({
+            "name": env_name,
+            "device": "gpu" if env_name.endswith("-gpu") else self.device(),
+            "profiles": self.profiles,
+            "started": _iso(self.started), "finished": _iso(finished),
+            "duration": round(finished - self.started, 3),
+            "argv": self.argv, "executable": sys.executable,
+        })
+        cells = sorted(self.cells, key=lambda c: (c["case"], c["mode"], c["device"]))
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "status": "complete",
+                "reason": None, "env": env, "cells": cells,
+                "errors": sorted(self.errors, key=lambda e: (e["file"], e["line"] or 0))}
+
+
+def _env_suffix(env: dict) -> str:
+    return "".join("+%s=%s" % kv for kv in sorted(env.items()))
+
+
+def _iso(ts: float) -> str:
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def summary(cells: List[dict]) -> dict:
+    counts: dict = {}
+    for cell in cells:
+        counts[cell["outcome"]] = counts.get(cell["outcome"], 0) + 1
+    return counts

@@ -1,0 +1,194 @@
+"""The executor process: imports TF once, then runs cells in forked children.
+
+    python -m conformance.sandbox BEHAVIOUR DEVICE REQUEST_FD RESPONSE_FD
+
+Process layout, chosen so that no cell can see what an earlier cell left behind:
+
+    client (pytest) ──JSON lines── zygote: imported TF, behaviour fixed, never runs a cell
+                                     ├── graph worker (forked once, reused): v1 / graph cells,
+                                     │   each in a fresh tf.Graph (graph state is per graph)
+                                     └── one fork per eager / function cell (eager state,
+                                         Keras globals and tf.function caches are process-wide)
+
+The zygote never executes TF ops, so forking it is safe and cheap (no runtime threads yet).
+A child that dies is a `crash`, one that runs past its limit is killed: a `timeout`. Either
+way the zygote survives and the run goes on.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+import traceback
+
+GRAPH_MODES = ("v1", "graph")
+
+
+class Child:
+    """A forked process answering JSON-line requests on a pipe pair."""
+
+    def __init__(self, serve) -> None:
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            code = 0
+            try:
+                os.close(req_w)
+                os.close(resp_r)
+                serve(os.fdopen(req_r, "r"), os.fdopen(resp_w, "w"))
+            except BaseException:  # a bug in the executor: say so, then go
+                traceback.print_exc()
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(req_r)
+        os.close(resp_w)
+        self.pid = pid
+        self.requests = os.fdopen(req_w, "w")
+        self.responses = resp_r
+        self.buffer = b""
+
+    def ask(self, request: dict, timeout: float) -> dict:
+        try:
+            self.requests.write(json.dumps(request) + "\n")
+            self.requests.flush()
+        except OSError:
+            return self._died()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                return {"outcome": "timeout", "reason": "killed after %gs" % timeout}
+            ready, _, _ = select.select([self.responses], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self.responses, 1 << 20)
+            if not chunk:
+                return self._died()
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line.decode("utf-8"))
+
+    def _died(self) -> dict:
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        self.close()
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = str(sig)
+            return {"outcome": "crash", "reason": "killed by signal %s" % name}
+        return {"outcome": "crash", "reason": "exited with status %d" % os.WEXITSTATUS(status)}
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        self.close()
+
+    def close(self) -> None:
+        for closer in (self.requests.close, lambda: os.close(self.responses)):
+            try:
+                closer()
+            except OSError:
+                pass
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None
+
+
+def _serve(requests, responses, once: bool, gpu: bool) -> None:
+    from . import executor
+
+    if gpu:
+        executor.prepare_gpus()  # share the GPU with other executors: grow memory on demand
+    for line in requests:
+        request = json.loads(line)
+        try:
+            reply = {"outcome": "ok", "observed": executor.run_cell(request)}
+        except Exception:  # a bug in the executor, not in the case
+            reply = {"outcome": "error", "reason": traceback.format_exc(limit=5)}
+        responses.write(json.dumps(reply) + "\n")
+        responses.flush()
+        if once:
+            return
+
+
+def _probe_gpus() -> dict:
+    """List GPUs in a throwaway child: CUDA must not be initialised in the zygote."""
+    from . import executor
+
+    def serve(requests, responses):
+        json.loads(requests.readline())
+        responses.write(json.dumps({"gpus": executor.list_gpus()}) + "\n")
+        responses.flush()
+
+    child = Child(serve)
+    reply = child.ask({}, timeout=120)
+    child.kill()
+    return {"gpus": reply.get("gpus", []), "gpu_probe": reply.get("reason")}
+
+
+def main(argv) -> int:
+    behaviour, device, req_fd, resp_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
+    requests = os.fdopen(req_fd, "r")
+    responses = os.fdopen(resp_fd, "w")
+
+    def send(message: dict) -> None:
+        responses.write(json.dumps(message) + "\n")
+        responses.flush()
+
+    started = time.perf_counter()
+    try:
+        from . import executor
+
+        facts = executor.setup(behaviour)
+    except BaseException:
+        send({"hello": None, "reason": traceback.format_exc(limit=3)})
+        return 1
+    facts["import_seconds"] = round(time.perf_counter() - started, 3)
+    facts["python"] = sys.version.split()[0]
+    facts["device"] = device
+    if device == "gpu":
+        facts.update(_probe_gpus())
+    else:
+        facts["gpus"] = []  # hidden from this process (CUDA_VISIBLE_DEVICES="")
+    send({"hello": facts})
+
+    gpu = device == "gpu"
+    graph_worker = None
+    for line in requests:
+        request = json.loads(line)
+        if request.get("op") == "exit":
+            break
+        timeout = float(request.get("timeout", 60))
+        if request["mode"] in GRAPH_MODES:
+            if graph_worker is None or not graph_worker.alive:
+                graph_worker = Child(lambda q, r: _serve(q, r, once=False, gpu=gpu))
+            reply = graph_worker.ask(request, timeout)
+        else:
+            child = Child(lambda q, r: _serve(q, r, once=True, gpu=gpu))
+            reply = child.ask(request, timeout)
+            if child.alive:
+                os.waitpid(child.pid, 0)
+                child.close()
+        send(reply)
+    if graph_worker is not None and graph_worker.alive:
+        graph_worker.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
