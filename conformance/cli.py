@@ -59,7 +59,7 @@ COMMANDS = {
 def _lazy_commands():
     cmds = dict(COMMANDS)
     try:
-        from .report import matrix_main
+        from .matrix_cli import matrix_main
 
         cmds["matrix"] = ("combine reports/raw/*.json into the compatibility matrix", matrix_main)
     except ImportError:  # pragma: no cover - report side not installed

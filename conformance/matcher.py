@@ -82,7 +82,7 @@ def compare(expect: Expect, observed: dict) -> List[Mismatch]:
         if isinstance(got, dict) and set(got) == {"error"}:
             out.append(Mismatch("equals." + expr, want, got,
                                 "%s: evaluation failed: %s" % (expr, got["error"])))
-        elif got != want or type(got) is bool and type(want) is not bool and want is not None:
+        elif not json_equal(got, want):
             out.append(Mismatch("equals." + expr, want, got,
                                 "%s: expected %r, observed %r" % (expr, want, got)))
     return out
@@ -134,6 +134,17 @@ def _partition(refs) -> List[List[str]]:
     for r, e in refs:
         groups.setdefault(r, []).append(e)
     return list(groups.values())
+
+
+def json_equal(got: Any, want: Any) -> bool:
+    """``==`` on JSON data, but booleans never equal numbers (YAML `true` is not `1`)."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return type(got) is type(want) and got == want
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(json_equal(g, w) for g, w in zip(got, want))
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(json_equal(got[k], want[k]) for k in got)
+    return got == want
 
 
 def _allclose(got: Any, want: Any) -> bool:

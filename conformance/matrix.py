@@ -39,7 +39,9 @@ CellKey = Tuple[str, str, str, str]  # (case, tf_minor, mode, device)
 class Column:
     tf_minor: str
     device: str
-    status: str = "complete"  # complete | unavailable | not_run (from the env files)
+    # complete | unavailable | not_run (from this device's env files), or no_env: no env of
+    # this device reported, the cells (mostly skips) come from other devices' environments
+    status: str = "complete"
     reason: Optional[str] = None
     envs: List[str] = field(default_factory=list)
     tf: Optional[str] = None  # exact TF release, when known
@@ -97,15 +99,11 @@ class Matrix:
 
     @property
     def minors(self) -> List[str]:
-        return _unique(c.tf_minor for c in self.columns)
+        return list(dict.fromkeys(c.tf_minor for c in self.columns))
 
     @property
     def devices(self) -> List[str]:
-        return sorted(_unique(c.device for c in self.columns), key=_order(DEVICES))
-
-
-def _unique(items: Iterable[str]) -> List[str]:
-    return list(dict.fromkeys(items))
+        return sorted({c.device for c in self.columns}, key=_order(DEVICES))
 
 
 def _order(known: Tuple[str, ...]):
@@ -128,13 +126,11 @@ def _load(path: str) -> Dict[str, Any]:
     if not isinstance(version, int) or version < 1:
         raise ResultsError("expected an integer format_version, found %r" % (version,))
     if version > RAW_FORMAT_VERSION:
-        raise ResultsError(
-            "format_version %d is newer than supported (%d)" % (version, RAW_FORMAT_VERSION)
-        )
+        raise ResultsError("format_version %d is newer than supported (%d)"
+                           % (version, RAW_FORMAT_VERSION))
     env = doc.get("env")
-    if not isinstance(env, dict) or not all(
-        isinstance(env.get(k), str) for k in ("name", "tf_minor", "device")
-    ):
+    if not isinstance(env, dict) or any(
+            not isinstance(env.get(k), str) for k in ("name", "tf_minor", "device")):
         raise ResultsError("env: expected strings name, tf_minor and device")
     try:
         Version(env["tf_minor"])
@@ -155,7 +151,8 @@ def _cell_problem(rec: Any) -> Optional[str]:
         if not isinstance(rec.get(key), str):
             return "%s: expected a string, found %r" % (key, rec.get(key))
     if rec.get("outcome") not in RAW_OUTCOMES:
-        return "outcome: expected one of %s, found %r" % (", ".join(RAW_OUTCOMES), rec.get("outcome"))
+        return "outcome: expected one of %s, found %r" % (", ".join(RAW_OUTCOMES),
+                                                          rec.get("outcome"))
     return None
 
 
@@ -186,7 +183,7 @@ def combine(paths: Iterable[Any]) -> Matrix:
         if key not in best or rank > best[key][0]:
             best[key] = (rank, cell)
 
-    for path in sorted((str(p) for p in paths)):
+    for path in sorted(str(p) for p in paths):
         try:
             doc = _load(path)
         except ResultsError as exc:
@@ -195,10 +192,8 @@ def combine(paths: Iterable[Any]) -> Matrix:
         env = doc["env"]
         name = env["name"]
         if name in seen_env:
-            m.problems.append(
-                "%s: duplicate environment %r (already read from %s); skipped"
-                % (path, name, seen_env[name])
-            )
+            m.problems.append("%s: duplicate environment %r (already read from %s); skipped"
+                              % (path, name, seen_env[name]))
             continue
         seen_env[name] = path
         col = column(env["tf_minor"], env["device"], name)
@@ -222,11 +217,9 @@ def combine(paths: Iterable[Any]) -> Matrix:
             if rec["mode"] not in case.modes:
                 case.modes.append(rec["mode"])
             column(env["tf_minor"], rec["device"], name)
-            cell = Cell(
-                rec["outcome"], rec.get("reason"), rec.get("observed"), rec.get("variant"),
-                rec.get("note"), rec.get("expect"), list(rec.get("mismatches") or []),
-                rec.get("repro"), name,
-            )
+            cell = Cell(rec["outcome"], rec.get("reason"), rec.get("observed"), rec.get("variant"),
+                        rec.get("note"), rec.get("expect"), list(rec.get("mismatches") or []),
+                        rec.get("repro"), name)
             key = (rec["case"], env["tf_minor"], rec["mode"], rec["device"])
             offer(key, _rank(rec["device"], env["device"], rec["outcome"]), cell)
 
@@ -241,13 +234,16 @@ def combine(paths: Iterable[Any]) -> Matrix:
                 key = (case.id, env["tf_minor"], mode, env["device"])
                 offer(key, _rank(env["device"], env["device"], doc["status"]), cell)
 
+    for col in columns.values():
+        if col.status == "complete" and (col.tf_minor, col.device) not in ran_columns:
+            col.status = "no_env"
     for case in cases.values():
         case.modes.sort(key=_order(MODES))
     m.cases = [cases[k] for k in sorted(cases)]
-    m.columns = sorted(
-        columns.values(), key=lambda c: (Version(c.tf_minor), _order(DEVICES)(c.device))
-    )
-    m.cells = {key: best[key][1] for key in sorted(best)}
+    m.columns = sorted(columns.values(),
+                       key=lambda c: (Version(c.tf_minor), _order(DEVICES)(c.device)))
+    m.cells = {key: best[key][1] for key in sorted(best, key=lambda k: (
+        k[0], Version(k[1]), _order(MODES)(k[2]), _order(DEVICES)(k[3])))}
     m.case_errors = sorted(case_errors)
     m.changes = find_changes(m)
     return m

@@ -16,7 +16,7 @@ import os
 import sys
 from typing import List, Optional
 
-from .matrix import combine
+from .matrix import ENV_STATUSES, combine
 from .report import view, write_all
 
 MAX_LISTED = 50
@@ -64,10 +64,12 @@ def matrix_main(argv: Optional[List[str]] = None) -> int:
     counts = view.summary(m)
     for c in m.columns:
         count = counts[c.key]
-        if c.status != "complete":
+        if c.status in ENV_STATUSES:
             line = view.LABELS[c.status] + (": %s" % view.first_line(c.reason) if c.reason else "")
         else:
             line = ", ".join("%d %s" % (n, view.LABELS[o]) for o, n in count.items() if n)
+            if c.status == "no_env":
+                line = "no %s environment; %s" % (c.device, line or "no cells")
         print("  tf %-5s %-3s %s" % (c.tf_minor, c.device, line or "no cells"))
     if m.changes:
         print("%d behaviour changes across TF versions (see matrix.md)" % len(m.changes))
@@ -75,7 +77,7 @@ def matrix_main(argv: Optional[List[str]] = None) -> int:
         return 0
     failed = view.bad_cells(m)
     for (case, tf_minor, mode, device), cell in failed[:MAX_LISTED]:
-        reason = view.first_line(cell.reason, 100)
+        reason = view.explain(cell, 100)
         print("%s %s %s/%s/%s%s" % (cell.outcome.upper(), case, tf_minor, mode, device,
                                     ": " + reason if reason else ""))
     if len(failed) > MAX_LISTED:

@@ -35,6 +35,8 @@ def pytest_addoption(parser) -> None:
                          "directory above the file, else the rootdir)")
     group.addoption("--cell-timeout", type=float, default=None, metavar="SECONDS",
                     help="time limit per cell, overriding each case's `timeout` (default 60)")
+    group.addoption("--shuffle", type=int, default=None, metavar="SEED",
+                    help="run the cells in a random order (seeded); results must not change")
     group.addoption("--conformance-env", default=None, metavar="NAME",
                     help="environment name for the results file (default: "
                          "tf<minor>-py<X.Y>-<device>)")
@@ -77,6 +79,14 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
+def pytest_collection_modifyitems(session, config, items) -> None:
+    seed = config.getoption("shuffle")
+    if seed is not None:
+        import random
+
+        random.Random(seed).shuffle(items)
+
+
 def _case_root(config, path) -> str:
     explicit = config.getoption("case_root")
     if explicit:
@@ -96,10 +106,14 @@ class CaseFile(pytest.File):
         try:
             case = load_case(str(self.path), _case_root(config, self.path), display=display)
         except CaseError as exc:
+            # A bad case file is an error for that file only: the other cases still run
+            # (pytest would otherwise stop before running anything).
+            config.option.continue_on_collection_errors = True
             raise self.CollectError(str(exc)) from None
         seen = config.stash[SEEN_IDS]
         other = seen.setdefault(case.id, display)
         if other != display:
+            config.option.continue_on_collection_errors = True
             raise self.CollectError("%s: duplicate case id %r (also %s)" % (display, case.id, other))
         for mode in case.modes:
             if mode not in config._conformance_modes:

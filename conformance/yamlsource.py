@@ -43,7 +43,15 @@ def load(text: str, file: str) -> tuple[Any, LineMap]:
     return data, lines
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _build(loader: _Loader, node: yaml.Node, path: Path, lines: LineMap, file: str) -> Any:
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        # Scalars go through SafeLoader, which refuses unknown tags; do the same here.
+        raise CaseError(file, node.start_mark.line + 1, _dotted(path),
+                        "invalid YAML: could not determine a constructor for the tag %r"
+                        % node.tag)
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:

@@ -91,7 +91,9 @@ def scenario(root: Any) -> RawDir:
                               title="Dense layer kernel name",
                               mismatches=[] if ok else [{
                                   "key": "names.layer.kernel", "expected": "dense/kernel:0",
-                                  "observed": name, "message": "name differs"}]))
+                                  "observed": name,
+                                  "message": "layer.kernel: expected name 'dense/kernel:0', "
+                                             "observed 'dense/kernel'"}]))
         graph_error = "ValueError: Variable v already exists" if tf_minor == "2.16" else None
         cells.append(cell("reuse/reenter", "v1", names={"v": "s/v:0"}, tags=["reuse"],
                           outcome="xpass" if tf_minor == "2.10" else "pass",
@@ -108,9 +110,35 @@ def scenario(root: Any) -> RawDir:
                           reason="no GPU visible"))
         errors = [] if tf_minor != "2.16" else [{
             "file": "cases/bad/typo.yaml", "line": 7,
-            "message": "cases/bad/typo.yaml:7: expect: unknown key 'nmaes' (did you mean 'names'?)"}]
+            "message": "cases/bad/typo.yaml:7: expect: unknown key 'nmaes' "
+                       "(did you mean 'names'?)"}]
         d.add(raw("tf%s-cpu" % tf_minor, tf_minor, "cpu", cells, errors=errors))
     d.add(raw("tf2.2-cpu", "2.2", "cpu", status="not_run", reason="needs Python 3.8: not found"))
     d.add(raw("tf2.16-gpu", "2.16", "gpu", status="unavailable", reason="no GPU visible"))
     d.write_text("zz-broken.json", "{not json")
+    return d
+
+
+MINORS = ["1.15"] + ["2.%d" % i for i in range(22)]  # 1.15, 2.0 ... 2.21
+
+
+def big_scenario(root: Any, n_cases: int = 150) -> RawDir:
+    """The full-size matrix: n_cases x 23 TF versions x cpu (4 modes), gpu unavailable."""
+    d = RawDir(root)
+    modes = ("v1", "graph", "eager", "function")
+    for i, tf_minor in enumerate(MINORS):
+        cells = []
+        for c in range(n_cases):
+            case = "topic%d/case-%03d" % (c % 7, c)
+            for mode in modes:
+                renamed = c % 10 == 0 and i >= 16  # a behaviour change in 2.15
+                name = "s/v" if renamed else "s/v:0"
+                outcome = "fail" if renamed and mode == "eager" else (
+                    "skip" if mode == "v1" and i >= 18 and c % 3 == 0 else "pass")
+                cells.append(cell(case, mode, names={"v": name}, outcome=outcome,
+                                  title="Scope behaviour number %d with a longish title" % c,
+                                  tags=["topic%d" % (c % 7), "seed" if c % 5 == 0 else "misc"]))
+        d.add(raw("tf%s-cpu" % tf_minor, tf_minor, "cpu", cells))
+        d.add(raw("tf%s-gpu" % tf_minor, tf_minor, "gpu", status="unavailable",
+                  reason="no GPU visible"))
     return d

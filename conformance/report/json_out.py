@@ -55,4 +55,4 @@ def to_dict(m: Matrix) -> Dict[str, Any]:
 
 
 def render(m: Matrix) -> str:
-    return json.dumps(to_dict(m), indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(to_dict(m), ensure_ascii=False, separators=(",", ":")) + "\n"

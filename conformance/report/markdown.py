@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import List
 
-from ..matrix import OUTCOMES, Matrix
+from ..matrix import ENV_STATUSES, OUTCOMES, Matrix
 from . import view
 
 SYMBOLS = {
@@ -49,7 +49,7 @@ def _summary(m: Matrix) -> List[str]:
         _row(["---"] * 4 + ["---:"] * len(OUTCOMES)),
     ]
     for c in m.columns:
-        status = c.status if c.status == "complete" else view.LABELS[c.status]
+        status = view.LABELS[c.status]
         if c.reason:
             status += ": " + text(view.first_line(c.reason, 60))
         numbers = [str(counts[c.key][o]) if counts[c.key][o] else "·" for o in OUTCOMES]
@@ -72,11 +72,9 @@ def _failures(m: Matrix) -> List[str]:
     for (case, tf_minor, mode, device), cell in view.bad_cells(m):
         item = "%s %s %s/%s/%s **%s**" % (
             SYMBOLS[cell.outcome], code(case), tf_minor, mode, device, cell.outcome)
-        detail = view.first_line(cell.reason) or "; ".join(
-            "%s: expected %s, observed %s" % (mm.get("key"), mm.get("expected"), mm.get("observed"))
-            for mm in cell.mismatches[:2] if isinstance(mm, dict))
+        detail = view.explain(cell)
         if detail:
-            item += ": " + text(view.first_line(detail))
+            item += ": " + text(detail)
         if cell.repro:
             item += " — " + code(cell.repro)
         items.append(item)
@@ -99,7 +97,7 @@ def _cases(m: Matrix) -> List[str]:
     for device in m.devices:
         columns = [c for c in m.columns if c.device == device]
         if not any(view.ran(counts[c.key]) for c in columns):
-            states = sorted({view.LABELS[c.status] for c in columns if c.status != "complete"})
+            states = sorted({view.LABELS[c.status] for c in columns if c.status in ENV_STATUSES})
             lines += ["### %s" % device, "",
                       "No cell ran on %s (%s)." % (device, ", ".join(states) or "all skipped"), ""]
             continue

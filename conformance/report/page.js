@@ -1,6 +1,6 @@
 /* index.html behaviour: grid, filters, details panel. Data comes from the embedded
    matrix.json (#matrix-data); every piece of it reaches the page through textContent or
-   setAttribute, never innerHTML. Filters are mirrored in the URL hash:
+   setAttribute, never parsed as markup. Filters are mirrored in the URL hash:
    #device=cpu&mode=v1&tag=seed&outcome=fail&q=text&case=<id>&tf=2.16  */
 (function () {
   "use strict";
@@ -12,7 +12,7 @@
   var BAD = { fail: 1, xpass: 1, error: 1, crash: 1, timeout: 1 };
   var SYMBOL = { pass: "\u2713", fail: "\u2717", xfail: "x", xpass: "!", error: "E", crash: "C",
     timeout: "T", skip: "\u2013", unavailable: "U", not_run: "\u00b7" };
-  var LABEL = { not_run: "not run" };
+  var LABEL = { not_run: "not run", no_env: "no environment of this device (cells from others)" };
   var MODES = ["v1", "graph", "eager", "function"];
 
   function $(id) { return document.getElementById(id); }
@@ -88,7 +88,8 @@
     var problems = (DATA.problems || []).concat(DATA.case_errors || []);
     problems.forEach(function (p) { $("problems").querySelector("ul").appendChild(el("li", {}, p)); });
     $("problems").hidden = problems.length === 0;
-    $("meta").textContent = caseIds.length + " cases \u00d7 " + minors.length + " TF versions (" +
+    $("meta").textContent = caseIds.length + (caseIds.length === 1 ? " case" : " cases") + " \u00d7 " +
+      minors.length + (minors.length === 1 ? " TF version (" : " TF versions (") +
       minors[0] + " \u2026 " + minors[minors.length - 1] + "), " + columns.length + " columns, " +
       (DATA.changes || []).length + " behaviour changes. Click a cell for details.";
   }
@@ -96,7 +97,7 @@
   function buildGrid() {
     var head = el("tr", { "class": "head" }), ratio = el("tr", { "class": "ratio" });
     head.appendChild(el("th", { "class": "corner" }, "case"));
-    ratio.appendChild(el("th", { "class": "corner" }, "ok / ran"));
+    ratio.appendChild(el("th", { "class": "corner" }, "ok % (pass + xfail of cells run)"));
     minors.forEach(function (tf) {
       head.appendChild(el("th", { "class": "col", "data-tf": tf }, tf));
       ratio.appendChild(el("th", { "class": "col", "data-tf": tf }));
@@ -134,7 +135,10 @@
       h.setAttribute("data-status", col ? col.status : "none");
       h.setAttribute("title", col ? "TF " + (col.tf || tf) + " " + state.device + ": " + label(col.status) +
         (col.reason ? " (" + col.reason + ")" : "") : "no " + state.device + " environment");
-      r.textContent = !col ? "" : col.status !== "complete" ? label(col.status) : ok + "/" + ran;
+      r.textContent = !col ? "" : col.status === "unavailable" ? "n/a" : col.status === "not_run" ? "n/r" :
+        ran ? Math.floor(100 * ok / ran) + "%" : "\u2013";
+      r.setAttribute("title", h.getAttribute("title") + (col && col.status === "complete" ?
+        "\n" + ok + " passed or known TF bugs of " + ran + " cells run" : ""));
       r.className = "col" + (bad ? " bad" : "");
     });
   }
@@ -195,6 +199,7 @@
     if (!o || typeof o !== "object") return JSON.stringify(o);
     if (o.name !== undefined) return o.name + "  (" + o.type + ")";
     if (o.value !== undefined) return JSON.stringify(o.value) + "  (" + o.type + ")";
+    if (o.eval_error !== undefined) return "could not evaluate: " + o.eval_error;
     return JSON.stringify(o);
   }
 
@@ -214,16 +219,25 @@
       var names = Object.keys(objs).sort().map(function (k) { return [k, objectText(objs[k])]; });
       if (names.length) dd(dl, "observed", table(names));
       if ((obs.groups || []).length) dd(dl, "same object", obs.groups.map(function (g) { return g.join(" = "); }).join("; "));
-      if (obs.equals && Object.keys(obs.equals).length) dd(dl, "equals", el("pre", {}, JSON.stringify(obs.equals, null, 1)));
+      ["values", "equals"].forEach(function (k) {
+        if (obs[k] && Object.keys(obs[k]).length) {
+          dd(dl, k, table(Object.keys(obs[k]).sort().map(function (e) { return [e, JSON.stringify(obs[k][e])]; })));
+        }
+      });
       if (obs.error) dd(dl, "error", el("pre", {}, obs.error.type + ": " + obs.error.message));
       if (obs.stdout) dd(dl, "stdout", el("pre", {}, obs.stdout));
     }
     if ((cell.mismatches || []).length) {
       dd(dl, "mismatches", table(cell.mismatches.map(function (m) {
-        return [m.key, "expected " + JSON.stringify(m.expected), "observed " + JSON.stringify(m.observed)];
+        return [m.key, m.message ||
+          "expected " + JSON.stringify(m.expected) + ", observed " + JSON.stringify(m.observed)];
       })));
     }
-    if (cell.expect) dd(dl, "expected", el("pre", {}, JSON.stringify(cell.expect, null, 1)));
+    if (cell.expect && Object.keys(cell.expect).length) {
+      dd(dl, "expected", table(Object.keys(cell.expect).map(function (k) {
+        return [k, JSON.stringify(cell.expect[k])];
+      })));
+    }
     if (cell.repro) dd(dl, "reproduce", el("pre", { "class": "repro" }, cell.repro));
     dd(dl, "environment", cell.env);
     box.appendChild(dl);
@@ -246,7 +260,9 @@
     var col = column(tf, state.device);
     body.appendChild(el("h3", {}, "TF " + (col && col.tf ? col.tf : tf) + " \u00b7 " + state.device +
       (col && col.status !== "complete" ? " \u00b7 " + label(col.status) + (col.reason ? ": " + col.reason : "") : "")));
-    c.modes.forEach(function (m) {
+    var order = c.modes.filter(function (m) { return m === state.mode; })
+      .concat(c.modes.filter(function (m) { return m !== state.mode; }));  // the selected mode first
+    order.forEach(function (m) {
       var cell = c.cells[tf + "/" + m + "/" + state.device];
       if (cell) body.appendChild(modeSection(id, tf, m, cell));
     });

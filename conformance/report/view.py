@@ -9,13 +9,14 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from ..matrix import BAD, DID_NOT_RUN, OUTCOMES, Case, Cell, CellKey, Column, Matrix
+from ..matrix import BAD, DID_NOT_RUN, ENV_STATUSES, OUTCOMES, Case, Cell, CellKey, Column, Matrix
 
 # Which outcome a group of cells (the modes of one case in one column) is shown as:
 # the first of these that occurs. Failures first, "did not run" kinds last.
 PRIORITY = ("crash", "error", "timeout", "fail", "xpass", "xfail", "pass",
             "unavailable", "not_run", "skip")
 LABELS = {o: o.replace("_", " ") for o in OUTCOMES}
+LABELS.update(complete="complete", no_env="no environment")  # column statuses
 
 # Shields.io colour names and the hex used in our own SVG for them.
 COLORS = {"brightgreen": "#4c1", "red": "#e05d44", "lightgrey": "#9f9f9f"}
@@ -74,6 +75,17 @@ def first_line(text: Optional[str], limit: int = 120) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def explain(cell: Cell, limit: int = 120) -> str:
+    """One line saying why a cell is what it is: its reason, else its first mismatch."""
+    if cell.reason:
+        return first_line(cell.reason, limit)
+    for mm in cell.mismatches:
+        if isinstance(mm, dict):
+            return first_line(mm.get("message") or "%s: expected %r, observed %r" % (
+                mm.get("key"), mm.get("expected"), mm.get("observed")), limit)
+    return ""
+
+
 @dataclass
 class Badge:
     name: str  # file stem: "tf-2.16-cpu", "overall"
@@ -91,8 +103,8 @@ def badge_name(column: Column) -> str:
 
 
 def _badge(name: str, label: str, count: Dict[str, int], status: str = "complete") -> Badge:
-    if status != "complete":
-        return Badge(name, label, LABELS.get(status, status), "lightgrey")
+    if status in ENV_STATUSES:
+        return Badge(name, label, LABELS[status], "lightgrey")
     if ran(count) == 0:
         return Badge(name, label, "no cells ran", "lightgrey")
     color = "red" if bad(count) else "brightgreen"

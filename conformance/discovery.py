@@ -1,0 +1,95 @@
+"""Finding a Python interpreter of a given X.Y version: PATH, pyenv, uv-managed Pythons.
+
+Set ``CONFORMANCE_HIDE_PYTHONS=3.7,3.8`` to make discovery act as if those were missing
+(simulates a machine without them).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from typing import Dict, List, Optional, Tuple
+
+SEARCHED = "PATH, pyenv, uv-managed Pythons"
+
+
+def _hidden() -> set:
+    return {v.strip() for v in os.environ.get("CONFORMANCE_HIDE_PYTHONS", "").split(",") if v.strip()}
+
+
+def _pyenv_root() -> Optional[str]:
+    root = os.environ.get("PYENV_ROOT")
+    if root and os.path.isdir(root):
+        return root
+    exe = shutil.which("pyenv")
+    if exe:
+        try:
+            out = subprocess.run([exe, "root"], capture_output=True, text=True, timeout=10)
+            if out.returncode == 0 and os.path.isdir(out.stdout.strip()):
+                return out.stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    default = os.path.expanduser("~/.pyenv")
+    return default if os.path.isdir(default) else None
+
+
+def _uv_dirs() -> List[str]:
+    dirs = []
+    if os.environ.get("UV_PYTHON_INSTALL_DIR"):
+        dirs.append(os.environ["UV_PYTHON_INSTALL_DIR"])
+    data = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    dirs.append(os.path.join(data, "uv", "python"))
+    return [d for d in dirs if os.path.isdir(d)]
+
+
+def candidates(version: str) -> List[Tuple[str, str]]:
+    """(path, where) pairs that may be CPython ``version``, best first."""
+    found = []
+    exe = shutil.which("python%s" % version)
+    if exe:
+        found.append((exe, "PATH"))
+    root = _pyenv_root()
+    if root:
+        for path in sorted(glob.glob(os.path.join(root, "versions", "%s.*" % version,
+                                                  "bin", "python%s" % version)), reverse=True):
+            found.append((path, "pyenv"))
+    for d in _uv_dirs():
+        for path in sorted(glob.glob(os.path.join(d, "cpython-%s.*" % version, "bin",
+                                                  "python%s" % version)), reverse=True):
+            found.append((path, "uv"))
+    return found
+
+
+def _reports(path: str, version: str) -> bool:
+    try:
+        out = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == version
+
+
+_cache: Dict[str, Optional[Tuple[str, str]]] = {}
+
+
+def find(version: str) -> Optional[Tuple[str, str]]:
+    """(interpreter path, where found) for CPython ``version`` ("3.7"), or None."""
+    if version in _hidden():
+        return None
+    if version not in _cache:
+        _cache[version] = next(((p, w) for p, w in candidates(version) if _reports(p, version)),
+                               None)
+    return _cache[version]
+
+
+def find_any(versions: List[str]) -> Optional[Tuple[str, str]]:
+    for version in versions:
+        hit = find(version)
+        if hit:
+            return hit
+    return None
+
+
+def missing_reason(versions: List[str]) -> str:
+    return "needs Python %s: not found (searched %s)" % (" or ".join(versions), SEARCHED)

@@ -1,0 +1,224 @@
+"""The full matrix in one command: build every TF env it can, run the corpus, combine.
+
+    python -m conformance full [--only 2.16,2.21] [--jobs N] [--strict]
+    python -m conformance envs
+
+Host side. Uses tox (with tox-uv) for the environments; decides what can run here:
+a version whose Python is missing becomes an `unavailable` column with the reason, a GPU
+env on a machine without a GPU is not built and becomes `not_run`, a failed install is
+`unavailable` with the installer's last words. Prints progress per environment.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import re
+from typing import Dict, List
+
+from . import discovery, versions
+from .errors import UsageError
+from .pool import gpu_absent_reason
+from .results import FORMAT, FORMAT_VERSION, write_json
+
+
+def _root() -> str:
+    """The project directory: where tox.ini and cases/ live (the current directory)."""
+    here = os.getcwd()
+    if not os.path.exists(os.path.join(here, "tox.ini")):
+        raise UsageError("run from the project directory (the one with tox.ini and cases/)")
+    return here
+
+
+def _tox() -> List[str]:
+    exe = shutil.which("tox")
+    if exe is None:
+        raise UsageError("tox is not installed: run ./run matrix (it installs tox and tox-uv)")
+    return [exe]
+
+
+_TOX_DONE = re.compile(r"^(\S+): (OK|FAIL)\b(.*)$")
+
+
+def placeholder(name: str, minor: str, device: str, status: str, reason: str) -> dict:
+    """A results file for an environment that could not or need not run."""
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "status": status,
+            "reason": reason, "env": {"name": name, "tf_minor": minor, "tf": None,
+                                      "device": device, "profiles": {}},
+            "cells": [], "errors": []}
+
+
+class Progress:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+
+    def say(self, name: str, text: str, finished: bool = False) -> None:
+        with self.lock:
+            if finished:
+                self.done += 1
+            print("[%5.0fs %2d/%d] %-12s %s" % (time.monotonic() - self.started, self.done,
+                                                self.total, name, text), flush=True)
+
+
+def _counts(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            cells = json.load(f)["cells"]
+    except (OSError, ValueError, KeyError):
+        return "no results file"
+    counts: Dict[str, int] = {}
+    for cell in cells:
+        counts[cell["outcome"]] = counts.get(cell["outcome"], 0) + 1
+    return ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no cells"
+
+
+def _last_lines(text: str, n: int = 1) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return " | ".join(lines[-n:]) if lines else "no output"
+
+
+def full_main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance full", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="comma-separated TF minors (default: every row of the "
+                                       "table)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="environments run at once (default: CPU count)")
+    parser.add_argument("--build-jobs", type=int, default=4,
+                        help="environments installed at once (default 4; network bound)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 if any cell is fail/xpass/error/crash/timeout or an "
+                             "environment failed to run")
+    parser.add_argument("--no-report", action="store_true", help="skip the matrix step")
+    args = parser.parse_args(argv)
+    root = _root()
+    tox = _tox()
+    rows = versions.load()
+    if args.only:
+        wanted = {v.strip() for v in args.only.split(",")}
+        unknown = wanted - {r.minor for r in rows}
+        if unknown:
+            raise UsageError("--only: unknown TF versions %s (known: %s)"
+                             % (", ".join(sorted(unknown)), ", ".join(r.minor for r in rows)))
+        rows = [r for r in rows if r.minor in wanted]
+    raw = os.path.join(root, "reports", "raw")
+    os.makedirs(raw, exist_ok=True)
+    progress = Progress(2 * len(rows))
+    gpu_reason = gpu_absent_reason()
+    runnable = []
+    for row in rows:
+        for device in versions.DEVICES:
+            name = row.env_name(device)
+            out = os.path.join(raw, name + ".json")
+            if device == "gpu" and gpu_reason:
+                write_json(out, placeholder(name, row.minor, device, "not_run", gpu_reason))
+                progress.say(name, "not run: %s" % gpu_reason, finished=True)
+                continue
+            found = discovery.find_any(row.pythons)
+            if found is None:
+                reason = discovery.missing_reason(row.pythons)
+                write_json(out, placeholder(name, row.minor, device, "unavailable", reason))
+                progress.say(name, "unavailable: %s" % reason, finished=True)
+                continue
+            runnable.append((row, device, name, out))
+
+    env = dict(os.environ, CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"))
+    failed_runs: List[str] = []
+    timing = {"build": 0.0, "run": 0.0}
+
+    def build_failed(item) -> None:
+        row, device, name, out = item
+        # Re-run alone to capture why (tox -p only summarises a failure).
+        proc = subprocess.run(tox + ["run", "-e", name, "--notest"], cwd=root, env=env,
+                              capture_output=True, text=True)
+        reason = "install failed: %s" % _last_lines(proc.stdout + proc.stderr, 2)
+        write_json(out, placeholder(name, row.minor, device, "unavailable", reason))
+        progress.say(name, "unavailable: %s" % reason, finished=True)
+
+    def run(item) -> None:
+        row, device, name, out = item
+        progress.say(name, "running")
+        started = time.monotonic()
+        proc = subprocess.run(tox + ["run", "-e", name, "--skip-pkg-install"], cwd=root,
+                              env=env, capture_output=True, text=True)
+        took = time.monotonic() - started
+        timing["run"] += took
+        produced = os.path.exists(out) and os.path.getmtime(out) >= time.time() - took - 1
+        if not produced:
+            failed_runs.append(name)
+            progress.say(name, "FAILED to produce results (exit %d): %s"
+                         % (proc.returncode, _last_lines(proc.stdout + proc.stderr, 3)),
+                         finished=True)
+            return
+        progress.say(name, "done in %.1fs: %s" % (took, _counts(out)), finished=True)
+
+    # One tox process installs every env (`-p`): it builds the package wheel once and
+    # shares it. Each env starts its run as soon as its install is reported.
+    by_name = {item[2]: item for item in runnable}
+    if runnable:
+        for item in runnable:
+            progress.say(item[2], "building (TF %s, %s)" % (item[0].release, item[1]))
+        started = time.monotonic()
+        builder = subprocess.Popen(
+            tox + ["run", "--notest", "-p", str(max(1, args.build_jobs)),
+                   "--parallel-no-spinner", "-e", ",".join(by_name)],
+            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as runners:
+            runs, reported = [], set()
+            for line in builder.stdout:
+                match = _TOX_DONE.match(line.strip())
+                if not match or match.group(1) not in by_name or match.group(1) in reported:
+                    continue
+                name = match.group(1)
+                reported.add(name)
+                if match.group(2) == "OK":
+                    progress.say(name, "built (%s)" % match.group(3).strip(" ()"))
+                    runs.append(runners.submit(run, by_name[name]))
+                else:
+                    runs.append(runners.submit(build_failed, by_name[name]))
+            builder.wait()
+            timing["build"] = time.monotonic() - started
+            for name in by_name:
+                if name not in reported:  # tox died before reporting this env
+                    runs.append(runners.submit(build_failed, by_name[name]))
+            for future in runs:
+                future.result()
+    wall = time.monotonic() - progress.started
+    print("environments: %d run, %d failed to run; wall %.1fs (install phase %.1fs, "
+          "runs %.1fs summed)"
+          % (len(runnable), len(failed_runs), wall, timing["build"], timing["run"]), flush=True)
+    status = 0
+    if not args.no_report:
+        from .matrix_cli import matrix_main
+
+        status = matrix_main(["--raw", raw, "--out", os.path.join(root, "reports")]
+                             + (["--strict"] if args.strict else []))
+    if failed_runs and args.strict:
+        print("error: no results from %s" % ", ".join(failed_runs), file=sys.stderr)
+        status = status or 1
+    return status
+
+
+def envs_main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance envs",
+                                     description="List the TF environments and what each "
+                                                 "needs and finds on this machine.")
+    parser.parse_args(argv)
+    gpu_reason = gpu_absent_reason()
+    for row in versions.load():
+        found = discovery.find_any(row.pythons)
+        python = "%s (%s)" % found if found else discovery.missing_reason(row.pythons)
+        for device in versions.DEVICES:
+            state = ("not run: " + gpu_reason) if device == "gpu" and gpu_reason else python
+            print("%-12s %-34s %s" % (row.env_name(device), " ".join(row.requirements(device)),
+                                      state))
+    return 0

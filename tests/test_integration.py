@@ -1,0 +1,146 @@
+"""Real TensorFlow: the runner against known-right and known-wrong expectations, crashes,
+timeouts, xdist and order independence."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+pytestmark = pytest.mark.tf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CAPTURED = """
+title: captured scope re-entry
+source: TF variable_scope_test.py testVarScopeObjectReuse
+modes: [v1, graph]
+devices: [cpu]
+code: |
+  with tf.variable_scope("my_scope") as scope:
+      v1 = tf.get_variable("my_var", shape=[1], initializer=tf.constant_initializer(1.0))
+  with tf.variable_scope(scope, reuse=True):
+      v2 = tf.get_variable("my_var")
+expect:
+  names: {v1: my_scope/my_var:0, v2: my_scope/my_var:0}
+  same: [[v1, v2]]
+  values: {v2: [1.0]}
+"""
+
+# Each is a claim TF contradicts; the runner must fail every one of them.
+WRONG = {
+    "wrong-name": CAPTURED.replace("v1: my_scope/my_var:0,", "v1: my_scope/my_var,"),
+    "wrong-identity": CAPTURED.replace("same: [[v1, v2]]", "distinct: [[v1, v2]]"),
+    "error-that-does-not-occur": CAPTURED.replace(
+        "expect:\n", "expect:\n  error: {type: ValueError}\n"),
+    "wrong-value": CAPTURED.replace("values: {v2: [1.0]}", "values: {v2: [2.0]}"),
+    # The seed article's Example 2 claims this raises "... already exists, disallowed".
+    "article-example-2-claim": """
+title: the article's claimed error for Example 2
+source: seed article, Example 2
+modes: [v1]
+devices: [cpu]
+code: |
+  with tf.variable_scope("scope1"):
+      v1 = tf.get_variable("my_var", shape=[1], initializer=tf.constant_initializer(1.0))
+  with tf.variable_scope("scope2"):
+      v2 = tf.get_variable("my_var", reuse=True)
+expect:
+  error: {type: ValueError, match: "already exists, disallowed"}
+""",
+}
+
+
+def run(p, *args):
+    return p.runpytest_subprocess(*args, "-p", "no:cacheprovider")
+
+
+def test_known_right_case_passes_and_known_wrong_ones_fail(pytester_conformance):
+    p = pytester_conformance
+    files = {"cases/right/captured": CAPTURED}
+    files.update({"cases/wrong/" + k: v for k, v in WRONG.items()})
+    p.makefile(".yaml", **files)
+    result = run(p, "cases", "--conformance-out", "out.json")
+    cells = json.loads((p.path / "out.json").read_text())["cells"]
+    outcome = {(c["case"], c["mode"]): c["outcome"] for c in cells}
+    assert outcome[("right/captured", "v1")] == "pass"
+    assert outcome[("right/captured", "graph")] == "pass"
+    for name in WRONG:
+        for (case, mode), got in outcome.items():
+            if case == "wrong/" + name:
+                assert got == "fail", (case, mode, got)
+    article = next(c for c in cells if c["case"] == "wrong/article-example-2-claim")
+    assert article["observed"]["error"]["type"] == "TypeError"
+    assert "reuse" in article["observed"]["error"]["message"]
+    assert result.ret == 1
+
+
+def test_crash_and_timeout_are_results_and_the_run_goes_on(pytester_conformance):
+    p = pytester_conformance
+    p.makefile(".yaml", **{
+        "cases/x/abort": "title: t\nsource: s\ndevices: [cpu]\nmodes: [v1, eager]\n"
+                         "code: |\n  import os\n  os.abort()\n",
+        "cases/x/hang": "title: t\nsource: s\ndevices: [cpu]\nmodes: [graph, function]\n"
+                        "timeout: 2\ncode: |\n  while True:\n      pass\n",
+        "cases/x/zafter": CAPTURED,
+    })
+    result = run(p, "cases", "--conformance-out", "out.json")
+    cells = json.loads((p.path / "out.json").read_text())["cells"]
+    outcome = {(c["case"], c["mode"]): (c["outcome"], c["reason"]) for c in cells}
+    assert outcome[("x/abort", "v1")] == ("crash", "killed by signal SIGABRT")
+    assert outcome[("x/abort", "eager")] == ("crash", "killed by signal SIGABRT")
+    assert outcome[("x/hang", "graph")] == ("timeout", "killed after 2s")
+    assert outcome[("x/hang", "function")] == ("timeout", "killed after 2s")
+    # the graph worker that crashed / hung was replaced: later cells still run
+    assert outcome[("x/zafter", "v1")][0] == "pass"
+    assert outcome[("x/zafter", "graph")][0] == "pass"
+    result.assert_outcomes(failed=4, passed=2)
+
+
+def _cells(path) -> dict:
+    cells = json.loads(path.read_text())["cells"]
+    keep = ("outcome", "reason", "variant", "mismatches")
+    out = {}
+    for c in cells:
+        observed = dict(c["observed"] or {})
+        observed.pop("code_seconds", None)
+        out[(c["case"], c["mode"], c["device"])] = ({k: c[k] for k in keep}, observed)
+    return out
+
+
+@pytest.fixture
+def corpus(pytester_conformance):
+    """A copy of the repo's seed cases (or the whole corpus with CONFORMANCE_FULL_CORPUS=1)."""
+    p = pytester_conformance
+    src = os.path.join(ROOT, "cases")
+    if os.environ.get("CONFORMANCE_FULL_CORPUS") != "1":
+        src = os.path.join(src, "seed")
+    shutil.copytree(src, str(p.path / "cases" / os.path.basename(src)))
+    return p
+
+
+def test_results_do_not_depend_on_cell_order(corpus):
+    a = run(corpus, "cases", "--devices", "cpu", "--shuffle", "1", "--conformance-out", "a.json")
+    b = run(corpus, "cases", "--devices", "cpu", "--shuffle", "2", "--conformance-out", "b.json")
+    assert a.ret in (0, 1) and b.ret in (0, 1)
+    first, second = _cells(corpus.path / "a.json"), _cells(corpus.path / "b.json")
+    assert len(first) >= 4 and first == second
+
+
+def test_xdist_gives_the_same_results_as_one_process(corpus):
+    run(corpus, "cases", "--devices", "cpu", "-n", "0", "--conformance-out", "serial.json")
+    run(corpus, "cases", "--devices", "cpu", "-n", "2", "--conformance-out", "xdist.json")
+    assert _cells(corpus.path / "serial.json") == _cells(corpus.path / "xdist.json")
+
+
+def test_gpu_cells_skip_without_a_gpu(pytester_conformance):
+    if not os.environ.get("CI") and os.path.exists("/dev/nvidia0"):
+        pytest.skip("this machine has a GPU: the cell really runs")
+    p = pytester_conformance
+    p.makefile(".yaml", **{"cases/g": CAPTURED.replace("devices: [cpu]", "devices: [gpu]")})
+    result = run(p, "cases", "-rs", "--conformance-out", "out.json")
+    result.assert_outcomes(skipped=2)
+    cells = json.loads((p.path / "out.json").read_text())["cells"]
+    assert {c["reason"] for c in cells} == {
+        "no GPU visible (no /dev/nvidia* device on this machine)"}

@@ -1,0 +1,48 @@
+"""tox plugin (tox >= 4.29): defines one env per row of conformance/data/tf_versions.toml.
+
+    tf<minor>-cpu / tf<minor>-gpu  run the corpus with that TF build (see tox.ini [testenv])
+    report                         combine reports/raw/*.json into the matrix
+
+Interpreter, requirements and pins come from the table, so no version fact is repeated here.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from tox.config.loader.memory import MemoryLoader
+from tox.config.types import EnvList
+from tox.plugin import impl
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conformance import discovery, versions  # noqa: E402
+
+ROWS = versions.by_minor()
+NAMES = versions.env_names(list(ROWS.values()))
+
+
+@impl
+def tox_extend_envs():
+    return NAMES
+
+
+@impl
+def tox_add_core_config(core_conf, state):
+    core_conf.loaders.insert(0, MemoryLoader(env_list=EnvList(NAMES + ["report"])))
+
+
+@impl
+def tox_add_env_config(env_conf, state):
+    parsed = versions.parse_env_name(env_conf.name)
+    if parsed is None or parsed[0] not in ROWS:
+        return
+    row = ROWS[parsed[0]]
+    found = discovery.find_any(row.pythons)
+    # A missing interpreter is left to tox's own message (and skip_missing_interpreters);
+    # the orchestrator (python -m conformance full) reports it as an `unavailable` column.
+    base = found[0] if found else "python%s" % row.pythons[0]
+    env_conf.loaders.insert(0, MemoryLoader(
+        base_python=[base],
+        deps="\n".join(row.requirements(parsed[1])),
+        description="TF %s (%s) on %s, Python %s" % (row.release, parsed[1], base, row.pythons[0]),
+    ))
