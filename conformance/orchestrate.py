@@ -140,6 +140,10 @@ def full_main(argv: List[str]) -> int:
         # Re-run alone to capture why (tox -p only summarises a failure).
         proc = subprocess.run(tox + ["run", "-e", name, "--notest"], cwd=root, env=env,
                               capture_output=True, text=True)
+        if proc.returncode == 0:  # a passing hiccup: the env is there now
+            progress.say(name, "built (second try)")
+            run(item)
+            return
         reason = "install failed: %s" % _last_lines(proc.stdout + proc.stderr, 2)
         write_json(out, placeholder(name, row.minor, device, "unavailable", reason))
         progress.say(name, "unavailable: %s" % reason, finished=True)
@@ -169,7 +173,7 @@ def full_main(argv: List[str]) -> int:
             progress.say(item[2], "building (TF %s, %s)" % (item[0].release, item[1]))
         started = time.monotonic()
         builder = subprocess.Popen(
-            tox + ["run", "--notest", "-p", str(max(1, args.build_jobs)),
+            tox + ["run-parallel", "--notest", "-p", str(max(1, args.build_jobs)),
                    "--parallel-no-spinner", "-e", ",".join(by_name)],
             cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as runners:
