@@ -15,7 +15,7 @@ from tox.config.types import EnvList
 from tox.plugin import impl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conformance import discovery, versions  # noqa: E402
+from conformance import discovery, versions
 
 ROWS = versions.by_minor()
 NAMES = versions.env_names(list(ROWS.values()))

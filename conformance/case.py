@@ -253,7 +253,8 @@ def _build(data: dict, lines: yamlsource.LineMap, file: str, cid: str) -> Case:
             try:
                 re.compile(exp.error["match"])
             except re.error as exc:
-                raise fail(path + ("error", "match"), "invalid regular expression: %s" % exc)
+                raise fail(path + ("error", "match"),
+                           "invalid regular expression: %s" % exc) from None
         return exp
 
     variants = []

@@ -64,8 +64,11 @@ def _lazy_commands():
         cmds["matrix"] = ("combine reports/raw/*.json into the compatibility matrix", matrix_main)
     except ImportError:  # pragma: no cover - report side not installed
         pass
+    from .coverage import coverage_main
     from .orchestrate import envs_main, full_main
 
+    cmds["coverage"] = ("write docs/coverage.md: scope APIs/parameters the corpus exercises",
+                        coverage_main)
     cmds["envs"] = ("list TF environments and whether each can be built here", envs_main)
     cmds["full"] = ("build every TF environment, run the corpus in each, write the matrix",
                     full_main)

@@ -15,7 +15,8 @@ SEARCHED = "PATH, pyenv, uv-managed Pythons"
 
 
 def _hidden() -> set:
-    return {v.strip() for v in os.environ.get("CONFORMANCE_HIDE_PYTHONS", "").split(",") if v.strip()}
+    hidden = os.environ.get("CONFORMANCE_HIDE_PYTHONS", "")
+    return {v.strip() for v in hidden.split(",") if v.strip()}
 
 
 def _pyenv_root() -> Optional[str]:

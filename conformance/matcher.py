@@ -125,7 +125,8 @@ def _ref_of(obj: Optional[dict]) -> Optional[int]:
 
 
 def _why_missing(objects: dict, missing: List[str]) -> str:
-    errs = [objects[e]["eval_error"] for e in missing if e in objects and "eval_error" in objects[e]]
+    errs = [objects[e]["eval_error"] for e in missing
+            if e in objects and "eval_error" in objects[e]]
     return errs[0] if errs else "not bound by the code"
 
 

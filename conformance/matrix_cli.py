@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default=os.path.join("reports", "raw"),
                    help="directory of <env>.json result files (default: reports/raw)")
     p.add_argument("--out", default="reports", help="output directory (default: reports)")
+    p.add_argument("--findings", metavar="PATH",
+                   help="also write the behaviour changes as Markdown here (docs/findings.md)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 if any cell failed (fail/xpass/error/crash/timeout) "
                         "or a raw file was skipped")
@@ -56,6 +58,11 @@ def matrix_main(argv: Optional[List[str]] = None) -> int:
         print("case file did not load: %s" % error, file=sys.stderr)
     try:
         written = write_all(m, args.out)
+        if args.findings:
+            from .report import atomic_write, findings
+
+            atomic_write(args.findings, findings.render(m))
+            written.append(args.findings)
     except OSError as exc:
         print("matrix: cannot write to %s: %s" % (args.out, exc.strerror or exc), file=sys.stderr)
         return 1

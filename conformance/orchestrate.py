@@ -14,12 +14,12 @@ import argparse
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
-import re
 from typing import Dict, List
 
 from . import discovery, versions
@@ -205,7 +205,10 @@ def full_main(argv: List[str]) -> int:
         from .matrix_cli import matrix_main
 
         status = matrix_main(["--raw", raw, "--out", os.path.join(root, "reports")]
-                             + (["--strict"] if args.strict else []))
+                             + (["--strict"] if args.strict else [])
+                             # a partial run (--only) must not rewrite the corpus' findings
+                             + ([] if args.only else
+                                ["--findings", os.path.join(root, "docs", "findings.md")]))
     if failed_runs and args.strict:
         print("error: no results from %s" % ", ".join(failed_runs), file=sys.stderr)
         status = status or 1

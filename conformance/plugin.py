@@ -114,7 +114,8 @@ class CaseFile(pytest.File):
         other = seen.setdefault(case.id, display)
         if other != display:
             config.option.continue_on_collection_errors = True
-            raise self.CollectError("%s: duplicate case id %r (also %s)" % (display, case.id, other))
+            raise self.CollectError("%s: duplicate case id %r (also %s)"
+                                    % (display, case.id, other))
         for mode in case.modes:
             if mode not in config._conformance_modes:
                 continue

@@ -5,6 +5,7 @@ demand, keeps them for the session, and restarts one that died. Never imports Te
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -51,7 +52,7 @@ class Server:
         package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(
             [package_parent] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        self.log = tempfile.NamedTemporaryFile(prefix="conformance-%s-%s-" % (behaviour, device),
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the processprefix="conformance-%s-%s-" % (behaviour, device),
                                                suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "conformance.sandbox", behaviour, device, str(req_r),
@@ -119,15 +120,11 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         for fd in (self._req_w, self._resp_r):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self.log.close()
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(self.log.name)
-        except OSError:
-            pass
 
 
 class Pool:

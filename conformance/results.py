@@ -1,6 +1,7 @@
 """The per-environment results file: collected on the pytest controller, written atomically."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -18,23 +19,25 @@ FORMAT_VERSION = 1
 
 
 def write_json(path: str, data: dict) -> None:
-    """Write ``data`` to ``path`` atomically: a complete file or the old one, never half."""
+    """Write ``data`` as JSON to ``path`` atomically."""
+    write_text(path, json.dumps(data, indent=1) + "\n")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a complete file or the old one, never half."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path),
                                suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=False)
-            f.write("\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -16,6 +16,7 @@ way the zygote survives and the run goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -89,20 +90,16 @@ class Child:
 
     def kill(self) -> None:
         if self.pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(self.pid, 0)
             self.pid = None
         self.close()
 
     def close(self) -> None:
         for closer in (self.requests.close, lambda: os.close(self.responses)):
-            try:
+            with contextlib.suppress(OSError):
                 closer()
-            except OSError:
-                pass
 
     @property
     def alive(self) -> bool:

@@ -26,7 +26,8 @@ def pytest_collection_modifyitems(config, items):
         # environments warn on their own).
         item.add_marker(pytest.mark.filterwarnings("error"))
         if item.get_closest_marker("tf") and not HAS_TF:
-            item.add_marker(pytest.mark.skip(reason="needs TensorFlow installed (./run tests installs it)"))
+            item.add_marker(pytest.mark.skip(
+                reason="needs TensorFlow installed (./run tests installs it)"))
 
 
 @pytest.fixture
