@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import time
 import traceback
 
@@ -15,7 +16,10 @@ tf = None      # tensorflow.compat.v1, bound by setup()
 tf2 = None     # tensorflow.compat.v2
 np = None
 _TF_VERSION = (0, 0)
+_EAGER_AT_START = False
+_GLOBAL_GRAPH = None
 
+SEED = 0  # every cell starts from the same random state: values are reproducible
 PRIMITIVES = (str, bytes, int, float, bool, type(None))
 MAX_ITEMS = 20
 MAX_TEXT = 4000
@@ -35,6 +39,9 @@ def setup(behaviour: str) -> dict:
         tf.disable_v2_behavior()
     elif behaviour == "tf2" and _TF_VERSION[0] < 2:
         tf.enable_v2_behavior()
+    global _EAGER_AT_START, _GLOBAL_GRAPH
+    _EAGER_AT_START = bool(tf.executing_eagerly())
+    _GLOBAL_GRAPH = tf.get_default_graph()
     return {
         "behaviour": behaviour,
         "tf": tensorflow.__version__,
@@ -69,6 +76,51 @@ def prepare_gpus() -> None:
 # ----------------------------------------------------------------------------- running
 
 
+def reset_between_cells(mode: str) -> None:
+    """Drop the process-wide state an earlier cell can leave behind, so a reused worker
+    behaves like a fresh process. Measured: after an eager get_variable, a tf.function
+    that calls get_variable succeeds, while on a fresh process it raises; after
+    reset_default_graph() it raises again, as on a fresh process (the eager variable and
+    scope stores live in the global default graph's collections)."""
+    if mode in ("eager", "function"):
+        tf.reset_default_graph()
+    # Keras 3 keeps layer-name counters in a process-global state, not per graph
+    # (Keras 2 / tf_keras key theirs by graph, which the fresh or reset graph covers).
+    keras = sys.modules.get("keras")
+    if keras is not None and _keras_major(keras) >= 3:
+        clear = keras.backend.clear_session
+        try:
+            clear(free_memory=False)  # gc.collect() would cost ~10+ ms per cell
+        except TypeError:  # older Keras 3: no free_memory argument
+            clear()
+
+
+def _keras_major(module) -> int:
+    try:
+        return int(str(getattr(module, "__version__", "0")).split(".")[0])
+    except ValueError:
+        return 0
+
+
+def leftover_state(mode: str, observed: dict):
+    """Why the worker must not run another cell (state a reset cannot undo), or None."""
+    error = observed.get("error") or {}
+    if "ImportError" in (error.get("types") or ()):
+        return "an import failed (half-initialised modules may remain)"
+    try:
+        from tensorflow.python.eager import context
+
+        if context.context().scope_name:
+            return "name scope left open: %r" % context.context().scope_name
+    except Exception:  # private API moved: be safe and start afresh
+        return "cannot inspect the eager context"
+    if bool(tf.executing_eagerly()) != _EAGER_AT_START:
+        return "eager execution was switched"
+    if tf.get_default_graph() is not _GLOBAL_GRAPH and mode in ("v1", "graph"):
+        return "a graph was left as default"
+    return None
+
+
 def run_cell(req: dict) -> dict:
     """Run ``req["code"]`` in ``req["mode"]`` on ``req["device"]``; return the observed record."""
     mode, device, probe = req["mode"], req["device"], req["probe"]
@@ -84,12 +136,15 @@ def run_cell(req: dict) -> dict:
         try:
             if mode in ("v1", "graph"):
                 graph = tf.Graph()
+                graph.seed = SEED
                 with graph.as_default(), _device(device):
                     exec(code, ns)
             elif mode == "eager":
+                tf2.random.set_seed(SEED)
                 with _device(device):
                     exec(code, ns)
             elif mode == "function":
+                tf2.random.set_seed(SEED)
                 values = _run_function(code, ns, device, probe["values"])
             else:
                 raise ValueError("unknown mode %r" % mode)

@@ -5,10 +5,17 @@
 Process layout, chosen so that no cell can see what an earlier cell left behind:
 
     client (pytest) ──JSON lines── zygote: imported TF, behaviour fixed, never runs a cell
-                                     ├── graph worker (forked once, reused): v1 / graph cells,
+                                     ├── graph worker (forked, reused): v1 / graph cells,
                                      │   each in a fresh tf.Graph (graph state is per graph)
-                                     └── one fork per eager / function cell (eager state,
-                                         Keras globals and tf.function caches are process-wide)
+                                     └── eager worker (forked, reused): eager / function cells,
+                                         the global default graph (where eager keeps its
+                                         variable and scope stores) reset before each
+
+Both workers also drop Keras 3's global name counters before each cell, and retire (exit
+after replying; the zygote forks a fresh one) when a cell leaves state no reset can undo:
+an open name scope, a switched execution mode, a foreign default graph.
+CONFORMANCE_ISOLATION=fork runs every eager/function cell in a fresh fork instead (a
+fresh-process reference; a test checks both give the same results on the corpus).
 
 The zygote never executes TF ops, so forking it is safe and cheap (no runtime threads yet).
 A child that dies is a `crash`, one that runs past its limit is killed: a `timeout`. Either
@@ -113,14 +120,21 @@ def _serve(requests, responses, once: bool, gpu: bool) -> None:
         executor.prepare_gpus()  # share the GPU with other executors: grow memory on demand
     for line in requests:
         request = json.loads(line)
+        leftover = None
         try:
-            reply = {"outcome": "ok", "observed": executor.run_cell(request)}
+            executor.reset_between_cells(request["mode"])
+            observed = executor.run_cell(request)
+            reply = {"outcome": "ok", "observed": observed}
+            leftover = executor.leftover_state(request["mode"], observed)
         except Exception:  # a bug in the executor, not in the case
             reply = {"outcome": "error", "reason": traceback.format_exc(limit=5)}
+            leftover = "executor error"
+        if leftover:
+            reply["retire"] = leftover
         responses.write(json.dumps(reply) + "\n")
         responses.flush()
-        if once:
-            return
+        if once or leftover:
+            return  # the zygote forks a fresh worker for the next cell
 
 
 def _probe_gpus() -> dict:
@@ -165,25 +179,35 @@ def main(argv) -> int:
     send({"hello": facts})
 
     gpu = device == "gpu"
-    graph_worker = None
+    # "reuse" (default): one worker per kind, reset between cells, retired when a cell
+    # leaves state a reset cannot undo. "fork": every eager/function cell in a fresh fork.
+    fork_each = os.environ.get("CONFORMANCE_ISOLATION", "reuse") == "fork"
+    workers = {}
     for line in requests:
         request = json.loads(line)
         if request.get("op") == "exit":
             break
         timeout = float(request.get("timeout", 60))
-        if request["mode"] in GRAPH_MODES:
-            if graph_worker is None or not graph_worker.alive:
-                graph_worker = Child(lambda q, r: _serve(q, r, once=False, gpu=gpu))
-            reply = graph_worker.ask(request, timeout)
-        else:
+        kind = "graph" if request["mode"] in GRAPH_MODES else "eager"
+        if fork_each and kind == "eager":
             child = Child(lambda q, r: _serve(q, r, once=True, gpu=gpu))
             reply = child.ask(request, timeout)
             if child.alive:
                 os.waitpid(child.pid, 0)
                 child.close()
+        else:
+            worker = workers.get(kind)
+            if worker is None or not worker.alive:
+                worker = workers[kind] = Child(lambda q, r: _serve(q, r, once=False, gpu=gpu))
+            reply = worker.ask(request, timeout)
+            if reply.get("retire") and worker.alive:
+                os.waitpid(worker.pid, 0)  # it exits by itself after replying
+                worker.pid = None
+                worker.close()
         send(reply)
-    if graph_worker is not None and graph_worker.alive:
-        graph_worker.kill()
+    for worker in workers.values():
+        if worker.alive:
+            worker.kill()
     return 0
 
 

@@ -111,12 +111,13 @@ def _cells(path) -> dict:
 
 @pytest.fixture
 def corpus(pytester_conformance):
-    """A copy of the repo's seed cases (or the whole corpus with CONFORMANCE_FULL_CORPUS=1)."""
+    """A copy of the repo's whole corpus (CONFORMANCE_QUICK=1: only cases/seed)."""
     p = pytester_conformance
     src = os.path.join(ROOT, "cases")
-    if os.environ.get("CONFORMANCE_FULL_CORPUS") != "1":
-        src = os.path.join(src, "seed")
-    shutil.copytree(src, str(p.path / "cases" / os.path.basename(src)))
+    dst = p.path / "cases"
+    if os.environ.get("CONFORMANCE_QUICK") == "1":
+        src, dst = os.path.join(src, "seed"), dst / "seed"
+    shutil.copytree(src, str(dst))
     return p
 
 
@@ -126,6 +127,18 @@ def test_results_do_not_depend_on_cell_order(corpus):
     assert a.ret in (0, 1) and b.ret in (0, 1)
     first, second = _cells(corpus.path / "a.json"), _cells(corpus.path / "b.json")
     assert len(first) >= 4 and first == second
+
+
+def test_reused_workers_give_fresh_process_results(corpus, monkeypatch):
+    """Eager/function cells share a reset worker by default; a fresh fork per cell is the
+    reference. Both must observe the same on the whole corpus."""
+    run(corpus, "cases", "--devices", "cpu", "--modes", "eager,function",
+        "--conformance-out", "reuse.json")
+    monkeypatch.setenv("CONFORMANCE_ISOLATION", "fork")
+    run(corpus, "cases", "--devices", "cpu", "--modes", "eager,function",
+        "--conformance-out", "fork.json")
+    reused, forked = _cells(corpus.path / "reuse.json"), _cells(corpus.path / "fork.json")
+    assert len(reused) >= 4 and reused == forked
 
 
 def test_xdist_gives_the_same_results_as_one_process(corpus):

@@ -1,0 +1,76 @@
+"""The matrix orchestrator: discovery, unavailable columns, GPU columns not run."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conformance import discovery, versions
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_every_table_row_has_both_envs_and_known_fields():
+    rows = versions.load()
+    assert [r.minor for r in rows][:2] == ["1.15", "2.0"]
+    assert len(rows) == 23 and rows[-1].minor == "2.21"
+    names = versions.env_names(rows)
+    assert len(names) == 46 and names[:2] == ["tf1.15-cpu", "tf1.15-gpu"]
+    for row in rows:
+        assert row.release.startswith(row.minor + "."), row
+        assert row.cpu.endswith("==" + row.release) and row.gpu.endswith("==" + row.release)
+        assert versions.parse_env_name(row.env_name("gpu")) == (row.minor, "gpu")
+
+
+def test_hidden_python_is_not_found(monkeypatch):
+    monkeypatch.setenv("CONFORMANCE_HIDE_PYTHONS", "3.7")
+    assert discovery.find("3.7") is None
+    assert discovery.missing_reason(["3.7"]) == (
+        "needs Python 3.7: not found (searched PATH, pyenv, uv-managed Pythons)")
+
+
+def test_tox_lists_46_tf_envs_and_report():
+    tox = shutil.which("tox")
+    if tox is None:
+        pytest.skip("tox not on PATH (./run tests puts .tools/bin on PATH)")
+    out = subprocess.run([tox, "-l"], cwd=ROOT, capture_output=True, text=True, check=True)
+    envs = out.stdout.split()
+    assert envs == versions.env_names() + ["report"]
+
+
+@pytest.mark.tf
+def test_missing_python_makes_an_unavailable_column_and_the_rest_complete(tmp_path):
+    if shutil.which("tox") is None:
+        pytest.skip("tox not on PATH (./run tests puts .tools/bin on PATH)")
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("tox.ini", "toxfile.py", "pyproject.toml", "README.md"):
+        shutil.copy(os.path.join(ROOT, name), str(project / name))
+    shutil.copytree(os.path.join(ROOT, "conformance"), str(project / "conformance"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "cases" / "t").mkdir(parents=True)
+    (project / "cases" / "t" / "name.yaml").write_text(
+        "title: t\nsource: s\nmodes: [v1]\ncode: v = tf.get_variable('v', [1])\n"
+        "expect: {names: {v: 'v:0'}}\n")
+    env = dict(os.environ, CONFORMANCE_HIDE_PYTHONS="3.7")
+    proc = subprocess.run([sys.executable, "-m", "conformance", "full", "--only", "1.15,2.21",
+                           "--strict"], cwd=str(project), env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "tf1.15-cpu   unavailable: needs Python 3.7: not found" in proc.stdout
+    raw = project / "reports" / "raw"
+    old = json.loads((raw / "tf1.15-cpu.json").read_text())
+    assert old["status"] == "unavailable" and old["reason"].startswith("needs Python 3.7")
+    new = json.loads((raw / "tf2.21-cpu.json").read_text())
+    assert new["status"] == "complete"
+    assert [c["outcome"] for c in new["cells"]] == ["pass"]
+    gpu = json.loads((raw / "tf2.21-gpu.json").read_text())
+    if not os.path.exists("/dev/nvidia0"):
+        assert gpu["status"] == "not_run" and gpu["reason"].startswith("no GPU visible")
+    matrix = json.loads((project / "reports" / "matrix.json").read_text())
+    statuses = {c["key"]: c["status"] for c in matrix["columns"]}
+    assert statuses["1.15/cpu"] == "unavailable" and statuses["2.21/cpu"] == "complete"
