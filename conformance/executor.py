@@ -45,16 +45,18 @@ def setup(behaviour: str) -> dict:
     return {
         "behaviour": behaviour,
         "tf": tensorflow.__version__,
-        "tf2_enabled": bool(tf2.__internal__.tf2.enabled()) if hasattr(tf2, "__internal__")
-        else _tf2_enabled_legacy(),
+        "tf2_enabled": _tf2_enabled(),
         "eager": bool(tf.executing_eagerly()),
         "numpy": numpy.__version__,
         "cuda_build": bool(tensorflow.test.is_built_with_cuda()),
     }
 
 
-def _tf2_enabled_legacy() -> bool:
-    from tensorflow.python import tf2 as _tf2  # TF < 2.5 has no public accessor
+def _tf2_enabled() -> bool:
+    internal = getattr(tf2, "__internal__", None)
+    if hasattr(internal, "tf2"):
+        return bool(internal.tf2.enabled())
+    from tensorflow.python import tf2 as _tf2  # TF < 2.5: no public accessor
 
     return bool(_tf2.enabled())
 
@@ -151,13 +153,18 @@ def run_cell(req: dict) -> dict:
         except Exception as exc:  # the case's own exception is the observation
             error = _error_record(exc, req["file"])
         elapsed = time.perf_counter() - start
-        objects, groups = _describe_namespace(ns, preset, probe["exprs"])
-        if error is None:
-            if mode in ("v1", "graph"):
-                values = _graph_values(graph, ns, probe["values"])
-            elif mode == "eager":
-                values = {e: _eager_value(ns, e) for e in probe["values"]}
-        equals = {} if error is not None else {e: _equals_value(ns, e) for e in probe["equals"]}
+        # Expressions see what the code saw: in graph modes, the case's graph is the default.
+        with graph.as_default() if graph is not None else contextlib.suppress():
+            objects, groups = _describe_namespace(ns, preset, probe["exprs"])
+            if mode == "function":
+                _names_seen_while_tracing(objects, ns)
+            if error is None:
+                if mode in ("v1", "graph"):
+                    values = _graph_values(graph, ns, probe["values"])
+                elif mode == "eager":
+                    values = {e: _eager_value(ns, e) for e in probe["values"]}
+            equals = {} if error is not None else {
+                e: _equals_value(ns, e) for e in probe["equals"]}
     return {
         "objects": objects,
         "groups": groups,
@@ -184,6 +191,11 @@ def _run_function(code, ns: dict, device: str, value_exprs: list) -> dict:
     def body():
         with _device(device):
             exec(code, ns)
+            # On old TF (<= 2.2) a traced tensor's .name is unreadable once the call
+            # returned (its FuncGraph is released): note names while the graph is alive.
+            ns["__traced_names__"] = {
+                k: (id(v), v.name) for k, v in list(ns.items())
+                if not k.startswith("__") and isinstance(getattr(v, "name", None), str)}
             fetched = {}
             for expr in value_exprs:
                 try:
@@ -198,6 +210,16 @@ def _run_function(code, ns: dict, device: str, value_exprs: list) -> dict:
     for expr, tensor in result.items():
         values[expr] = _jsonify(tensor.numpy())
     return values
+
+
+def _names_seen_while_tracing(objects: dict, ns: dict) -> None:
+    traced = ns.pop("__traced_names__", {})
+    objects.pop("__traced_names__", None)
+    for key, d in objects.items():
+        if "name_error" in d and key in traced and traced[key][0] == id(ns.get(key)):
+            d["name"] = traced[key][1]
+            d["name_seen"] = "while tracing"
+            del d["name_error"]
 
 
 def _as_tensor(obj):
