@@ -154,7 +154,7 @@ def run_cell(req: dict) -> dict:
             error = _error_record(exc, req["file"])
         elapsed = time.perf_counter() - start
         # Expressions see what the code saw: in graph modes, the case's graph is the default.
-        with graph.as_default() if graph is not None else contextlib.suppress():
+        with graph.as_default() if graph is not None else contextlib.nullcontext():
             objects, groups = _describe_namespace(ns, preset, probe["exprs"])
             if mode == "function":
                 _names_seen_while_tracing(objects, ns)
