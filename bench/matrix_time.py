@@ -1,0 +1,86 @@
+"""Wall time of the full matrix against its lower bound L.
+
+    .tools/bin/python bench/matrix_time.py [--cold] [-- <args for python -m conformance full>]
+
+L = (Σ over environments of the TF imports the design needs at minimum — one per executor
+profile the corpus uses (v1, tf2, and one per distinct case `env:`) — + Σ bare cell time)
+/ cores, all measured in the same run: import seconds are what each executor process
+reported, bare cell time is the time spent in the cases' own code (`observed.code_seconds`).
+--cold removes the tox environments first (the uv download cache stays warm).
+Prints wall, L, wall / L, the split, and the peak memory in use on the machine.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+
+def mem_used_mib() -> float:
+    info = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            key, value = line.split(":")
+            info[key] = int(value.split()[0])
+    return (info["MemTotal"] - info["MemAvailable"]) / 1024
+
+
+def main(argv) -> int:
+    cold = "--cold" in argv
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    if cold:
+        for env in glob.glob(".tox/tf*"):
+            shutil.rmtree(env, ignore_errors=True)
+    baseline, peak = mem_used_mib(), [0.0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], mem_used_mib() - baseline)
+            time.sleep(0.5)
+
+    threading.Thread(target=sample, daemon=True).start()
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "conformance", "full"] + extra,
+                          capture_output=True, text=True)
+    wall = time.monotonic() - started
+    done.set()
+    out = proc.stdout
+    install = re.search(r"install phase ([\d.]+)s", out)
+    imports = cells = startup = 0.0
+    envs = cell_count = 0
+    for path in sorted(glob.glob("reports/raw/*.json")):
+        with open(path) as f:
+            data = json.load(f)
+        if data.get("status") != "complete":
+            continue
+        envs += 1
+        for profile in data["env"]["profiles"].values():
+            imports += profile.get("import_seconds", 0.0)
+            startup += profile.get("startup_seconds", 0.0)
+        for cell in data["cells"]:
+            cell_count += 1
+            cells += (cell.get("observed") or {}).get("code_seconds", 0.0)
+    cores = os.cpu_count() or 1
+    bound = (imports + cells) / cores
+    print("exit %d; %d environments, %d cells, %d cores" % (proc.returncode, envs, cell_count,
+                                                          cores))
+    print("wall %.1fs   L %.1fs   wall/L %.2f   (%s)" % (wall, bound, wall / bound if bound else
+                                                        float("nan"),
+                                                        "cold envs" if cold else "warm envs"))
+    print("split: install phase %ss | TF imports Σ %.1fs (executor start Σ %.1fs) | "
+          "bare cells Σ %.1fs" % (install.group(1) if install else "?", imports, startup, cells))
+    print("peak memory in use above baseline: %.0f MiB" % peak[0])
+    if proc.returncode:
+        print(out[-3000:], proc.stderr[-2000:])
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
