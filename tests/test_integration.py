@@ -157,3 +157,19 @@ def test_gpu_cells_skip_without_a_gpu(pytester_conformance):
     cells = json.loads((p.path / "out.json").read_text())["cells"]
     assert {c["reason"] for c in cells} == {
         "no GPU visible (no /dev/nvidia* device on this machine)"}
+
+
+def test_gpu_path_asks_tensorflow_when_a_gpu_may_exist(pytester_conformance, monkeypatch):
+    """CONFORMANCE_PROBE_GPU=1 skips the device-node shortcut: a GPU executor starts, TF
+    lists its GPUs in a throwaway process, and without one the cell is skipped by TF's word."""
+    if os.path.exists("/dev/nvidia0"):
+        pytest.skip("this machine has a GPU: the cell really runs")
+    monkeypatch.setenv("CONFORMANCE_PROBE_GPU", "1")
+    p = pytester_conformance
+    p.makefile(".yaml", **{"cases/g": CAPTURED.replace("devices: [cpu]", "devices: [gpu]")})
+    run(p, "cases", "--conformance-out", "out.json").assert_outcomes(skipped=2)
+    data = json.loads((p.path / "out.json").read_text())
+    assert {c["reason"].split(" (")[0] for c in data["cells"]} == {"no GPU visible to TensorFlow"}
+    profiles = data["env"]["profiles"]
+    assert set(profiles) == {"v1-gpu", "tf2-gpu"}
+    assert all(prof["gpus"] == [] and "gpu_probe" in prof for prof in profiles.values())
