@@ -24,21 +24,29 @@ def write_json(path: str, data: dict) -> None:
 
 
 def write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a complete file or the old one, never half."""
+    """Write ``text`` to ``path`` atomically: a complete file or the old one, never half
+    (temp file in the same directory, fsync, ``os.replace``)."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path),
                                suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are for reading
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def default_env_name(device: str = "cpu") -> str:

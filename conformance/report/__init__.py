@@ -7,36 +7,13 @@ from __future__ import annotations
 
 import glob
 import os
-import tempfile
 from typing import List
 
 from ..matrix import Matrix
+from ..results import write_text as atomic_write
 from . import badges, html, json_out, markdown, view
 
 __all__ = ["atomic_write", "write_all"]
-
-
-def atomic_write(path: str, text: str) -> None:
-    """Write text (UTF-8) to path via a temp file in the same directory + os.replace."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp",
-                               dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for reading
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_all(matrix: Matrix, outdir: str) -> List[str]:
