@@ -7,26 +7,12 @@ import os
 import shutil
 
 import pytest
+from casetexts import CAPTURED
 
 pytestmark = pytest.mark.tf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-CAPTURED = """
-title: captured scope re-entry
-source: TF variable_scope_test.py testVarScopeObjectReuse
-modes: [v1, graph]
-devices: [cpu]
-code: |
-  with tf.variable_scope("my_scope") as scope:
-      v1 = tf.get_variable("my_var", shape=[1], initializer=tf.constant_initializer(1.0))
-  with tf.variable_scope(scope, reuse=True):
-      v2 = tf.get_variable("my_var")
-expect:
-  names: {v1: my_scope/my_var:0, v2: my_scope/my_var:0}
-  same: [[v1, v2]]
-  values: {v2: [1.0]}
-"""
 
 # Each is a claim TF contradicts; the runner must fail every one of them.
 WRONG = {

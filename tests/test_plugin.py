@@ -4,22 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-GOOD = """
-title: Re-entering a captured scope with reuse=True returns the same variable
-source: TF variable_scope_test.py testVarScopeObjectReuse
-modes: [v1, graph]
-devices: [cpu]
-code: |
-  with tf.variable_scope("my_scope") as scope:
-      v1 = tf.get_variable("my_var", shape=[1], initializer=tf.constant_initializer(1.0))
-  with tf.variable_scope(scope, reuse=True):
-      v2 = tf.get_variable("my_var")
-expect:
-  names: {v1: my_scope/my_var:0, v2: my_scope/my_var:0}
-  same: [[v1, v2]]
-  values: {v2: [1.0]}
-"""
+from casetexts import CAPTURED
 
 TYPO = """
 title: t
@@ -32,7 +17,7 @@ expect:
 
 def test_collects_one_item_per_mode_and_device_with_ids(pytester_conformance):
     p = pytester_conformance
-    p.makefile(".yaml", **{"cases/reuse/captured": GOOD.replace("devices: [cpu]", "")})
+    p.makefile(".yaml", **{"cases/reuse/captured": CAPTURED.replace("devices: [cpu]", "")})
     result = p.runpytest("cases", "--collect-only", "-q", "--no-conformance-out")
     result.stdout.fnmatch_lines([
         "cases/reuse/captured.yaml::reuse/captured[[]v1-cpu[]]",
@@ -45,7 +30,7 @@ def test_collects_one_item_per_mode_and_device_with_ids(pytester_conformance):
 
 def test_bad_file_is_a_collection_error_for_that_file_only(pytester_conformance):
     p = pytester_conformance
-    p.makefile(".yaml", **{"cases/a/good": GOOD, "cases/a/typo": TYPO})
+    p.makefile(".yaml", **{"cases/a/good": CAPTURED, "cases/a/typo": TYPO})
     result = p.runpytest("cases", "--collect-only", "-q", "--no-conformance-out")
     result.stdout.fnmatch_lines([
         "*cases/a/typo.yaml:5: expect.nmaes: unknown key 'nmaes' (did you mean 'names'?)*",
@@ -56,7 +41,7 @@ def test_bad_file_is_a_collection_error_for_that_file_only(pytester_conformance)
 
 def test_duplicate_case_ids_are_reported(pytester_conformance):
     p = pytester_conformance
-    p.makefile(".yaml", **{"one/cases/x": GOOD, "two/cases/x": GOOD})
+    p.makefile(".yaml", **{"one/cases/x": CAPTURED, "two/cases/x": CAPTURED})
     result = p.runpytest("one/cases", "two/cases", "--collect-only", "-q",
                          "--no-conformance-out")
     result.stdout.fnmatch_lines(["*duplicate case id 'x' (also one/cases/x.yaml)*"])
@@ -72,7 +57,7 @@ def test_bad_command_line_option_is_a_usage_error(pytester_conformance):
 @pytest.mark.tf
 def test_results_file_written_once_with_observed_and_env(pytester_conformance):
     p = pytester_conformance
-    p.makefile(".yaml", **{"cases/reuse/captured": GOOD, "cases/bad/typo": TYPO})
+    p.makefile(".yaml", **{"cases/reuse/captured": CAPTURED, "cases/bad/typo": TYPO})
     result = p.runpytest("cases", "--conformance-out", "out.json", "--conformance-env", "e1")
     result.assert_outcomes(passed=2, errors=1)
     data = json.loads((p.path / "out.json").read_text())
@@ -90,7 +75,7 @@ def test_results_file_written_once_with_observed_and_env(pytester_conformance):
 @pytest.mark.tf
 def test_failing_cell_report_shows_expected_observed_location_and_repro(pytester_conformance):
     p = pytester_conformance
-    wrong = GOOD.replace("v2: my_scope/my_var:0}", "v2: my_scope/my_var}").replace(
+    wrong = CAPTURED.replace("v2: my_scope/my_var:0}", "v2: my_scope/my_var}").replace(
         "modes: [v1, graph]", "modes: [v1]")
     p.makefile(".yaml", **{"cases/reuse/wrong": wrong})
     result = p.runpytest("cases", "--no-conformance-out")
@@ -105,8 +90,8 @@ def test_failing_cell_report_shows_expected_observed_location_and_repro(pytester
 @pytest.mark.tf
 def test_interrupted_run_keeps_the_earlier_complete_file(pytester_conformance):
     p = pytester_conformance
-    wrong = GOOD.replace("v1: my_scope/my_var:0,", "v1: nope,")
-    p.makefile(".yaml", **{"cases/a/good": GOOD, "cases/b/wrong": wrong})
+    wrong = CAPTURED.replace("v1: my_scope/my_var:0,", "v1: nope,")
+    p.makefile(".yaml", **{"cases/a/good": CAPTURED, "cases/b/wrong": wrong})
     first = p.runpytest("cases/a", "--conformance-out", "out.json")
     first.assert_outcomes(passed=2)
     before = (p.path / "out.json").read_text()
