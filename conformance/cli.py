@@ -29,6 +29,9 @@ def run_main(argv: List[str]) -> int:
     parser.add_argument("--devices", help="comma-separated subset of cpu,gpu")
     parser.add_argument("--env-name", help="environment name (default tf<minor>-py<X.Y>-<device>)")
     parser.add_argument("--out", help="results file (default reports/raw/<env>.json)")
+    parser.add_argument("--no-out", action="store_true",
+                        help="write no results file (a reproduction must not replace the "
+                             "environment's complete results)")
     parser.add_argument("--junit", help="also write JUnit XML to this path")
     parser.add_argument("-n", "--workers", default="0",
                         help="pytest-xdist workers: a number or 'auto' (default 0: in-process)")
@@ -37,9 +40,14 @@ def run_main(argv: List[str]) -> int:
     args, rest = parser.parse_known_args(argv)
     import pytest
 
-    pytest_args = list(args.paths) + ["-p", "no:cacheprovider", "-q", "-rfE"]
+    # The CLI itself imported this package before pytest loads it as a plugin: nothing in
+    # it needs assertion rewriting, so the "already imported" warning is noise.
+    pytest_args = list(args.paths) + ["-p", "no:cacheprovider", "-q", "-rfE",
+                                      "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     if not _entry_point_installed():
         pytest_args += ["-p", "conformance.plugin"]
+    if args.no_out:
+        pytest_args.append("--no-conformance-out")
     if args.workers not in ("0", 0):
         pytest_args += ["-n", str(args.workers)]
     for flag, value in (("--modes", args.modes), ("--devices", args.devices),

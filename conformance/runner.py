@@ -18,7 +18,7 @@ FAILING = ("fail", "xpass", "error", "crash", "timeout")
 
 
 def repro_command(case: Case, mode: str, device: str) -> str:
-    return "python -m conformance run %s --modes %s --devices %s" % (
+    return "python -m conformance run %s --modes %s --devices %s --no-out" % (
         shlex.quote(case.file), mode, device)
 
 
