@@ -17,7 +17,7 @@ tf2 = None     # tensorflow.compat.v2
 np = None
 _TF_VERSION = (0, 0)
 _EAGER_AT_START = False
-_GLOBAL_GRAPH = None
+_GRAPH_BEFORE_CELL = None  # the default graph when the current cell started (after resets)
 
 SEED = 0  # every cell starts from the same random state: values are reproducible
 PRIMITIVES = (str, bytes, int, float, bool, type(None))
@@ -39,9 +39,8 @@ def setup(behaviour: str) -> dict:
         tf.disable_v2_behavior()
     elif behaviour == "tf2" and _TF_VERSION[0] < 2:
         tf.enable_v2_behavior()
-    global _EAGER_AT_START, _GLOBAL_GRAPH
+    global _EAGER_AT_START
     _EAGER_AT_START = bool(tf.executing_eagerly())
-    _GLOBAL_GRAPH = tf.get_default_graph()
     return {
         "behaviour": behaviour,
         "tf": tensorflow.__version__,
@@ -118,13 +117,15 @@ def leftover_state(mode: str, observed: dict):
         return "cannot inspect the eager context"
     if bool(tf.executing_eagerly()) != _EAGER_AT_START:
         return "eager execution was switched"
-    if tf.get_default_graph() is not _GLOBAL_GRAPH and mode in ("v1", "graph"):
+    if tf.get_default_graph() is not _GRAPH_BEFORE_CELL:
         return "a graph was left as default"
     return None
 
 
 def run_cell(req: dict) -> dict:
     """Run ``req["code"]`` in ``req["mode"]`` on ``req["device"]``; return the observed record."""
+    global _GRAPH_BEFORE_CELL
+    _GRAPH_BEFORE_CELL = tf.get_default_graph()
     mode, device, probe = req["mode"], req["device"], req["probe"]
     code = compile("\n" * (req["code_line"] - 1) + req["code"], req["file"], "exec")
     ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}

@@ -65,6 +65,8 @@ def run_cell(case: Case, mode: str, device: str, pool: Pool,
     started = time.perf_counter()
     reply = server.run(request)
     record["duration"] = round(time.perf_counter() - started, 6)
+    if reply.get("retire"):  # the worker was replaced after this cell: say why
+        record["worker_retired"] = reply["retire"]
     if reply["outcome"] != "ok":
         return _done(record, reply["outcome"], reply.get("reason"))
     observed = reply["observed"]

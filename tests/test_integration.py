@@ -52,6 +52,9 @@ def test_known_right_case_passes_and_known_wrong_ones_fail(pytester_conformance)
     outcome = {(c["case"], c["mode"]): c["outcome"] for c in cells}
     assert outcome[("right/captured", "v1")] == "pass"
     assert outcome[("right/captured", "graph")] == "pass"
+    # Ordinary cells leave nothing behind: the worker is reused, not replaced. (On TF >= 2.16
+    # Keras' clear_session installs a new global graph; that must not count as a leftover.)
+    assert [c["case"] for c in cells if c.get("worker_retired")] == []
     for name in WRONG:
         for (case, mode), got in outcome.items():
             if case == "wrong/" + name:
@@ -60,6 +63,22 @@ def test_known_right_case_passes_and_known_wrong_ones_fail(pytester_conformance)
     assert article["observed"]["error"]["type"] == "TypeError"
     assert "reuse" in article["observed"]["error"]["message"]
     assert result.ret == 1
+
+
+def test_a_cell_leaving_a_name_scope_open_gets_a_fresh_worker_after_it(pytester_conformance):
+    p = pytester_conformance
+    p.makefile(".yaml", **{
+        "cases/a/leave-open": "title: t\nsource: s\ndevices: [cpu]\nmodes: [eager]\n"
+                             "code: |\n  s = tf2.name_scope('left')\n  s.__enter__()\n",
+        "cases/b/after": "title: t\nsource: s\ndevices: [cpu]\nmodes: [eager]\n"
+                         "code: |\n  with tf2.name_scope('fresh') as n:\n      pass\n"
+                         "expect: {equals: {n: fresh/}}\n",
+    })
+    run(p, "cases", "-p", "no:randomly", "--conformance-out", "out.json").assert_outcomes(
+        passed=2)
+    cells = {c["case"]: c for c in json.loads((p.path / "out.json").read_text())["cells"]}
+    assert cells["a/leave-open"]["worker_retired"] == "name scope left open: 'left/'"
+    assert "worker_retired" not in cells["b/after"]
 
 
 def test_crash_and_timeout_are_results_and_the_run_goes_on(pytester_conformance):

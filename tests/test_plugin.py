@@ -83,7 +83,8 @@ def test_failing_cell_report_shows_expected_observed_location_and_repro(pytester
     result.stdout.fnmatch_lines([
         "cases/reuse/wrong.yaml:5: reuse/wrong [[]v1-cpu[]] FAIL",
         "*names.v2*my_scope/my_var *my_scope/my_var:0*",
-        "*reproduce: python -m conformance run cases/reuse/wrong.yaml --modes v1 --devices cpu --no-out",
+        "*reproduce: python -m conformance run cases/reuse/wrong.yaml --modes v1 "
+        "--devices cpu --no-out",
     ])
 
 
