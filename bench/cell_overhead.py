@@ -7,7 +7,8 @@ Run with an environment's Python (TF installed), from the project root:
 bare:    in this process, TF1 behaviour: g = tf.Graph(); with g.as_default(): exec(code)
 runner:  the same code as a v1 cell through the executor (client -> zygote -> graph worker,
          observation of every bound name, JSON both ways), timed at the client.
-Also reports a forked cell (eager mode) for comparison. Prints medians in milliseconds.
+Also reports an eager cell in the reused (reset) worker and, for comparison, in a fresh
+fork per cell (CONFORMANCE_ISOLATION=fork). Prints medians in milliseconds.
 """
 from __future__ import annotations
 
@@ -50,13 +51,21 @@ def main() -> int:
         assert reply["outcome"] == "ok", reply
     server.stop()
 
-    eager_server = Server(("tf2", "cpu", ()))
-    forked = []
-    for _ in range(max(20, args.n // 5)):
-        t = time.perf_counter()
-        reply = eager_server.run(request("eager"))
-        forked.append(time.perf_counter() - t)
-    eager_server.stop()
+    def eager_times(n: int) -> list:
+        server = Server(("tf2", "cpu", ()))
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            reply = server.run(request("eager"))
+            times.append(time.perf_counter() - t)
+            assert reply["outcome"] == "ok", reply
+        server.stop()
+        return times
+
+    reused = eager_times(args.n)
+    os.environ["CONFORMANCE_ISOLATION"] = "fork"
+    forked = eager_times(max(20, args.n // 5))
+    del os.environ["CONFORMANCE_ISOLATION"]
 
     from conformance import executor
 
@@ -76,13 +85,14 @@ def main() -> int:
         bare.append(time.perf_counter() - t)
 
     med = {k: statistics.median(v) * 1000 for k, v in
-           (("bare", bare), ("runner", runner), ("forked", forked))}
+           (("bare", bare), ("runner", runner), ("reused", reused), ("forked", forked))}
     print("TF %s, n=%d" % (tf.VERSION if hasattr(tf, "VERSION") else "?", args.n))
     print("bare exec in fresh graph   median %.3f ms" % med["bare"])
     print("runner v1 cell (in-worker) median %.3f ms" % med["runner"])
     print("overhead per in-process cell      %.3f ms  (goal <= 1 ms)"
           % (med["runner"] - med["bare"]))
-    print("runner eager cell (forked) median %.3f ms" % med["forked"])
+    print("runner eager cell, reused worker  median %.3f ms" % med["reused"])
+    print("runner eager cell, fork per cell  median %.3f ms" % med["forked"])
     return 0
 
 
