@@ -269,8 +269,8 @@ def _describe_namespace(ns: dict, preset: set, exprs: list):
     objects: dict = {}
     import types
 
-    def describe(obj) -> dict:
-        d = _describe(obj)
+    def describe(obj, asked: bool = True) -> dict:
+        d = _describe(obj, asked)
         if not isinstance(obj, PRIMITIVES):
             d["ref"] = refs.setdefault(id(obj), len(refs))
             keep.append(obj)
@@ -279,7 +279,7 @@ def _describe_namespace(ns: dict, preset: set, exprs: list):
     for key, obj in list(ns.items()):
         if key in preset or isinstance(obj, types.ModuleType) or key.startswith("__"):
             continue
-        objects[key] = describe(obj)
+        objects[key] = describe(obj, asked=key in exprs)
     for expr in exprs:
         if expr in objects:
             continue
@@ -295,7 +295,18 @@ def _describe_namespace(ns: dict, preset: set, exprs: list):
     return objects, groups
 
 
-def _describe(obj) -> dict:
+TF_MODULES = ("tensorflow", "keras", "tf_keras")
+
+
+def _tfish(obj) -> bool:
+    """An object of a TF / Keras class (or a subclass defined by the case)."""
+    return any(str(getattr(c, "__module__", "")).split(".")[0] in TF_MODULES
+               for c in type(obj).__mro__)
+
+
+def _describe(obj, asked: bool = True) -> dict:
+    """What an object is; its names only if TF made it or an expectation asks for them
+    (a thread's .name, say, counts threads the process ever made: not a TF fact)."""
     d: dict = {"type": type(obj).__name__}
     if isinstance(obj, PRIMITIVES):
         d["value"] = _jsonify(obj)
@@ -305,7 +316,7 @@ def _describe(obj) -> dict:
         if len(obj) > MAX_ITEMS:
             d["more"] = len(obj) - MAX_ITEMS
         return d
-    if callable(obj) and not hasattr(obj, "name") and not hasattr(obj, "variables"):
+    if not asked and not _tfish(obj):
         return d
     try:
         name = obj.name
