@@ -20,12 +20,12 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Dict, List
+from typing import List
 
 from . import discovery, versions
 from .errors import UsageError
 from .pool import gpu_absent_reason
-from .results import FORMAT, FORMAT_VERSION, write_json
+from .results import FORMAT, FORMAT_VERSION, summary, write_json
 
 
 def _root() -> str:
@@ -75,9 +75,7 @@ def _counts(path: str) -> str:
             cells = json.load(f)["cells"]
     except (OSError, ValueError, KeyError):
         return "no results file"
-    counts: Dict[str, int] = {}
-    for cell in cells:
-        counts[cell["outcome"]] = counts.get(cell["outcome"], 0) + 1
+    counts = summary(cells)
     return ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no cells"
 
 
