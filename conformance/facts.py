@@ -1,6 +1,7 @@
 """Facts about the current environment, gathered without importing TensorFlow."""
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 from typing import Dict, Optional
@@ -35,7 +36,8 @@ def minor(version: Optional[str]) -> Optional[str]:
     return ".".join(version.split(".")[:2]) if version else None
 
 
-def environment() -> Dict[str, Optional[str]]:
+@functools.lru_cache(maxsize=None)
+def _environment() -> Dict[str, Optional[str]]:
     dist, tf_version = tf_distribution()
     return {
         "tf": tf_version,
@@ -48,6 +50,12 @@ def environment() -> Dict[str, Optional[str]]:
         "protobuf": version_of("protobuf"),
         "platform": platform.platform(terse=True),
     }
+
+
+def environment() -> Dict[str, Optional[str]]:
+    """Installed versions; read once per process (the installation does not change under a
+    running session, and reading package metadata costs ~1 ms, once per cell otherwise)."""
+    return dict(_environment())
 
 
 def versions() -> Dict[str, Optional[str]]:
