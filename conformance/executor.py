@@ -134,7 +134,7 @@ def run_cell(req: dict) -> dict:
     error = None
     values: dict = {}
     graph = None
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
             if mode in ("v1", "graph"):
@@ -154,6 +154,7 @@ def run_cell(req: dict) -> dict:
         except Exception as exc:  # the case's own exception is the observation
             error = _error_record(exc, req["file"])
         elapsed = time.perf_counter() - start
+        elapsed_cpu = time.process_time() - start_cpu
         # Expressions see what the code saw: in graph modes, the case's graph is the default.
         with graph.as_default() if graph is not None else contextlib.nullcontext():
             objects, groups = _describe_namespace(ns, preset, probe["exprs"])
@@ -174,6 +175,7 @@ def run_cell(req: dict) -> dict:
         "error": error,
         "stdout": out.getvalue()[:2000],
         "code_seconds": elapsed,
+        "code_cpu_seconds": elapsed_cpu,
     }
 
 

@@ -110,6 +110,7 @@ def _cells(path) -> dict:
     for c in cells:
         observed = dict(c["observed"] or {})
         observed.pop("code_seconds", None)
+        observed.pop("code_cpu_seconds", None)
         out[(c["case"], c["mode"], c["device"])] = ({k: c[k] for k in keep}, observed)
     return out
 
