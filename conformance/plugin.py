@@ -16,9 +16,9 @@ import pytest
 from . import results
 from .case import DEVICES, MODES, Case, load_case
 from .errors import CaseError
-from .pool import Pool
+from .pool import Pool, gpu_absent_reason
 from .report_text import format_failure
-from .runner import FAILING, run_cell
+from .runner import FAILING, profile_key, run_cell
 
 POOL = pytest.StashKey[Pool]()
 SEEN_IDS = pytest.StashKey[dict]()
@@ -85,6 +85,22 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         import random
 
         random.Random(seed).shuffle(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session) -> None:
+    """Start every executor process the session's cells need, side by side, before the
+    first cell: the TF imports (3-8 s each) then overlap instead of queueing. Not on xdist
+    workers, which get an unknown share of the cells and start what they need lazily."""
+    config = session.config
+    if config.option.collectonly or hasattr(config, "workerinput"):
+        return
+    no_gpu = gpu_absent_reason()
+    keys = {}  # in order of first use
+    for item in session.items:
+        if isinstance(item, CaseItem) and not (item.device == "gpu" and no_gpu):
+            keys.setdefault(profile_key(item.case, item.mode, item.device))
+    config.stash[POOL].start(keys)
 
 
 def _case_root(config, path) -> str:

@@ -52,8 +52,9 @@ class Server:
         package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(
             [package_parent] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the processprefix="conformance-%s-%s-" % (behaviour, device),
-                                               suffix=".log", delete=False)
+        # The log lives as long as the process, so no context manager.
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="conformance-%s-%s-" % (behaviour, device), suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "conformance.sandbox", behaviour, device, str(req_r),
              str(resp_w)],
@@ -62,9 +63,18 @@ class Server:
         os.close(req_r)
         os.close(resp_w)
         self._buffer = b""
-        started = time.perf_counter()
+        self._spawned = time.perf_counter()
+        self.facts: Optional[dict] = None
+        self.startup_seconds = 0.0
+
+    def wait_ready(self) -> None:
+        """Wait for the process to have imported TF. Raises RuntimeError with the reason if
+        it could not; returns at once if it already has."""
+        if self.facts is not None:
+            return
+        behaviour, device, _ = self.key
         hello = self._read(IMPORT_TIMEOUT)
-        self.startup_seconds = time.perf_counter() - started
+        self.startup_seconds = time.perf_counter() - self._spawned
         if hello is None or not hello.get("hello"):
             reason = (hello or {}).get("reason") or self.log_tail()
             self.stop()
@@ -111,12 +121,17 @@ class Server:
         except OSError:
             return ""
 
+    def ask_exit(self) -> None:
+        if self.alive:
+            with contextlib.suppress(OSError):
+                os.write(self._req_w, b'{"op": "exit"}\n')
+
     def stop(self) -> None:
         if self.alive:
+            self.ask_exit()
             try:
-                os.write(self._req_w, b'{"op": "exit"}\n')
                 self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
+            except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         for fd in (self._req_w, self._resp_r):
@@ -135,22 +150,31 @@ class Pool:
         self.failed: Dict[ProfileKey, str] = {}
         self.announced: set = set()
 
+    def start(self, keys) -> None:
+        """Start the executor processes of these profiles now, side by side, without
+        waiting for them: their TF imports overlap each other and the first cells."""
+        for key in keys:
+            if key not in self.servers and key not in self.failed:
+                self.servers[key] = Server(key)
+
     def get(self, key: ProfileKey) -> Server:
         """Raises RuntimeError (with the reason) if the profile cannot start."""
         server = self.servers.get(key)
-        if server is not None and server.alive:
-            return server
-        if key in self.failed:
-            raise RuntimeError(self.failed[key])
+        if server is None or not (server.alive or server.facts is None):
+            if key in self.failed:
+                raise RuntimeError(self.failed[key])
+            server = self.servers[key] = Server(key)
         try:
-            server = Server(key)
+            server.wait_ready()
         except RuntimeError as exc:
             self.failed[key] = str(exc)
+            del self.servers[key]
             raise
-        self.servers[key] = server
         return server
 
     def close(self) -> None:
+        for server in self.servers.values():  # all at once: each exit takes a moment
+            server.ask_exit()
         for server in self.servers.values():
             server.stop()
         self.servers.clear()

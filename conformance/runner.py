@@ -22,6 +22,11 @@ def repro_command(case: Case, mode: str, device: str) -> str:
         shlex.quote(case.file), mode, device)
 
 
+def profile_key(case: Case, mode: str, device: str):
+    """The executor process a cell runs in: (behaviour, device, the case's env settings)."""
+    return (behaviour_of(mode), device, tuple(sorted(case.env.items())))
+
+
 def run_cell(case: Case, mode: str, device: str, pool: Pool,
              local_versions: Optional[Dict[str, Optional[str]]] = None) -> dict:
     record = {
@@ -35,7 +40,7 @@ def run_cell(case: Case, mode: str, device: str, pool: Pool,
         absent = gpu_absent_reason()
         if absent:
             return _done(record, "skip", absent)
-    key = (behaviour_of(mode), device, tuple(sorted(case.env.items())))
+    key = profile_key(case, mode, device)
     first = key not in pool.announced
     try:
         server = pool.get(key)
