@@ -16,7 +16,9 @@ Path = Tuple[Any, ...]
 LineMap = Dict[Path, int]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (every wheel is): composing the 242
+# case files took 0.5 s of every environment's collection with the pure-Python one.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
