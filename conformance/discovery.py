@@ -2,10 +2,15 @@
 
 Set ``CONFORMANCE_HIDE_PYTHONS=3.7,3.8`` to make discovery act as if those were missing
 (simulates a machine without them).
+
+Checking a candidate runs it (~60 ms); tox's plugin would repeat that for every env in
+every tox process. The orchestrator hands what it found to its tox processes in
+``CONFORMANCE_PYTHONS`` (see ``exported``), which ``find`` trusts while the file exists.
 """
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -72,6 +77,15 @@ def _reports(path: str, version: str) -> bool:
 
 
 _cache: Dict[str, Optional[Tuple[str, str]]] = {}
+EXPORT_VAR = "CONFORMANCE_PYTHONS"
+
+
+def _handed_down(version: str) -> Optional[Tuple[str, str]]:
+    try:
+        path, where = json.loads(os.environ.get(EXPORT_VAR) or "{}")[version]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return (path, where) if os.path.isfile(path) else None
 
 
 def find(version: str) -> Optional[Tuple[str, str]]:
@@ -79,9 +93,14 @@ def find(version: str) -> Optional[Tuple[str, str]]:
     if version in _hidden():
         return None
     if version not in _cache:
-        _cache[version] = next(((p, w) for p, w in candidates(version) if _reports(p, version)),
-                               None)
+        _cache[version] = _handed_down(version) or next(
+            ((p, w) for p, w in candidates(version) if _reports(p, version)), None)
     return _cache[version]
+
+
+def exported() -> Dict[str, str]:
+    """Environment entry that hands the interpreters found so far to child processes."""
+    return {EXPORT_VAR: json.dumps({v: list(hit) for v, hit in sorted(_cache.items()) if hit})}
 
 
 def find_any(versions: List[str]) -> Optional[Tuple[str, str]]:

@@ -129,7 +129,10 @@ def full_main(argv: List[str]) -> int:
                 continue
             runnable.append((row, device, name, out))
 
-    env = dict(os.environ, CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"))
+    for row in versions.load():  # every row: tox configures all envs, not just these
+        discovery.find_any(row.pythons)
+    env = dict(os.environ, CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"),
+               **discovery.exported())
     failed_runs: List[str] = []
     timing = {"build": 0.0, "run": 0.0}
 
