@@ -33,6 +33,19 @@ def test_hidden_python_is_not_found(monkeypatch):
         "needs Python 3.7: not found (searched PATH, pyenv, uv-managed Pythons)")
 
 
+def test_interpreters_handed_down_are_trusted_while_they_exist(monkeypatch, tmp_path):
+    monkeypatch.setattr(discovery, "_cache", {})
+    monkeypatch.setenv(discovery.EXPORT_VAR, json.dumps({
+        "3.98": [sys.executable, "pyenv"], "3.99": [str(tmp_path / "gone"), "pyenv"]}))
+    assert discovery.find("3.98") == (sys.executable, "pyenv")  # no such Python really
+    assert discovery.find("3.99") is None                       # the file is gone: search
+    assert json.loads(discovery.exported()[discovery.EXPORT_VAR]) == {
+        "3.98": [sys.executable, "pyenv"]}
+    monkeypatch.setattr(discovery, "_cache", {})
+    monkeypatch.setenv("CONFORMANCE_HIDE_PYTHONS", "3.98")
+    assert discovery.find("3.98") is None                       # hiding still wins
+
+
 def test_tox_lists_46_tf_envs_and_report():
     tox = shutil.which("tox")
     if tox is None:
