@@ -89,9 +89,10 @@ def pytest_collection_modifyitems(session, config, items) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session) -> None:
-    """Start every executor process the session's cells need, side by side, before the
-    first cell: the TF imports (3-8 s each) then overlap instead of queueing. Not on xdist
-    workers, which get an unknown share of the cells and start what they need lazily."""
+    """Start every executor process the session's cells need before the first cell (see
+    Pool.start), so that their TF imports overlap the first cells instead of queueing
+    behind them. Not on xdist workers, which get an unknown share of the cells and start
+    what they need lazily."""
     config = session.config
     if config.option.collectonly or hasattr(config, "workerinput"):
         return
