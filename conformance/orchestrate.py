@@ -79,6 +79,16 @@ def _counts(path: str) -> str:
     return ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no cells"
 
 
+def _previous_duration(path: str) -> float:
+    """Seconds the last complete run of this environment took (0 if unknown)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return float(data["env"]["duration"]) if data.get("status") == "complete" else 0.0
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 def _last_lines(text: str, n: int = 1) -> str:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return " | ".join(lines[-n:]) if lines else "no output"
@@ -168,9 +178,11 @@ def full_main(argv: List[str]) -> int:
 
     # One tox process installs every env (`-p`): it builds the package wheel once and
     # shares it. Each env starts its run as soon as its install is reported.
-    # Newest TF first: its imports are the slowest (6-8 s vs 3 s), so the long runs start
-    # early and the short ones fill the tail.
+    # Longest run first, so that the short ones fill the tail (where a core would idle):
+    # by the previous run's duration where there is one, else newest TF first (its
+    # imports are the slowest).
     runnable.reverse()
+    runnable.sort(key=lambda item: -_previous_duration(item[3]))
     by_name = {item[2]: item for item in runnable}
     if runnable:
         for item in runnable:
