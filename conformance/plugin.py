@@ -224,6 +224,8 @@ class ResultsPlugin:
             self.collector.add_error(report.nodeid, line, message)
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        # Stop the executor processes first, so that their CPU time is in the results.
+        self.config.stash[POOL].close()
         if not self.collector.cells and not self.collector.errors:
             return
         env_name = self.config.getoption("conformance_env") or results.default_env_name(

@@ -88,11 +88,25 @@ class Collector:
             "started": _iso(self.started), "finished": _iso(finished),
             "duration": round(finished - self.started, 3),
             "argv": self.argv, "executable": sys.executable,
+            "cpu_seconds": _cpu_seconds(),
         })
         cells = sorted(self.cells, key=lambda c: (c["case"], c["mode"], c["device"]))
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "status": "complete",
                 "reason": None, "env": env, "cells": cells,
                 "errors": sorted(self.errors, key=lambda e: (e["file"], e["line"] or 0))}
+
+
+def _cpu_seconds() -> Optional[dict]:
+    """CPU time of this pytest process and of the processes it started and has reaped (the
+    executor processes, once the pool is closed)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return None
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                           resource.RUSAGE_CHILDREN))
+    return {"pytest": round(own.ru_utime + own.ru_stime, 3),
+            "executors": round(children.ru_utime + children.ru_stime, 3)}
 
 
 def _env_suffix(env: dict) -> str:
