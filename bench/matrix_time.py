@@ -4,10 +4,13 @@
 
 L = (Σ over environments of the TF imports the design needs at minimum — one per executor
 profile the corpus uses (v1, tf2, and one per distinct case `env:`) — + Σ bare cell time)
-/ cores, all measured in the same run: import seconds are what each executor process
-reported, bare cell time is the time spent in the cases' own code (`observed.code_seconds`).
+/ cores, all measured in the same run: import time is what each executor process reported
+(`import_cpu_seconds`), bare cell time is the time spent in the cases' own code
+(`observed.code_cpu_seconds`). Both are CPU seconds: wall seconds of an import grow when
+other processes share the cores, which would inflate L; the wall-based L is printed too.
 --cold removes the tox environments first (the uv download cache stays warm).
-Prints wall, L, wall / L, the split, and the peak memory in use on the machine.
+Prints wall, L, wall / L, the split (install phase; import, cell and all other CPU time),
+and the peak memory in use on the machine.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import glob
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,13 +51,16 @@ def main(argv) -> int:
 
     threading.Thread(target=sample, daemon=True).start()
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "conformance", "full"] + extra,
                           capture_output=True, text=True)
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     done.set()
     out = proc.stdout
     install = re.search(r"install phase ([\d.]+)s", out)
-    imports = cells = startup = 0.0
+    imports = cells = imports_wall = cells_wall = pytest_cpu = executors_cpu = 0.0
     envs = cell_count = 0
     for path in sorted(glob.glob("reports/raw/*.json")):
         with open(path) as f:
@@ -61,21 +68,34 @@ def main(argv) -> int:
         if data.get("status") != "complete":
             continue
         envs += 1
+        pytest_cpu += data["env"]["cpu_seconds"]["pytest"]
+        executors_cpu += data["env"]["cpu_seconds"]["executors"]
         for profile in data["env"]["profiles"].values():
-            imports += profile.get("import_seconds", 0.0)
-            startup += profile.get("startup_seconds", 0.0)
+            imports += profile["import_cpu_seconds"]
+            imports_wall += profile["import_seconds"]
         for cell in data["cells"]:
             cell_count += 1
-            cells += (cell.get("observed") or {}).get("code_seconds", 0.0)
+            observed = cell.get("observed") or {}
+            cells += observed.get("code_cpu_seconds", 0.0)
+            cells_wall += observed.get("code_seconds", 0.0)
     cores = os.cpu_count() or 1
     bound = (imports + cells) / cores
+    bound_wall = (imports_wall + cells_wall) / cores
     print("exit %d; %d environments, %d cells, %d cores" % (proc.returncode, envs, cell_count,
                                                           cores))
     print("wall %.1fs   L %.1fs   wall/L %.2f   (%s)" % (wall, bound, wall / bound if bound else
                                                         float("nan"),
                                                         "cold envs" if cold else "warm envs"))
-    print("split: install phase %ss | TF imports Σ %.1fs (executor start Σ %.1fs) | "
-          "bare cells Σ %.1fs" % (install.group(1) if install else "?", imports, startup, cells))
+    print("split: install phase %ss | TF imports Σ %.1f CPU-s (%.1f s wall) | bare cells Σ "
+          "%.1f CPU-s (%.1f s wall)" % (install.group(1) if install else "?", imports,
+                                         imports_wall, cells, cells_wall))
+    print("CPU used Σ %.1f CPU-s = imports + bare cells %.1f + executor processes' own %.1f + "
+          "pytest processes %.1f + tox, installs, orchestrator, report %.1f"
+          % (cpu, imports + cells, executors_cpu - imports - cells, pytest_cpu,
+             cpu - executors_cpu - pytest_cpu))
+    print("CPU utilisation %.0f%% of %d cores x wall" % (100 * cpu / (cores * wall), cores))
+    print("L from wall seconds instead: %.1fs (wall/L %.2f)" % (bound_wall, wall / bound_wall
+                                                                  if bound_wall else 0))
     print("peak memory in use above baseline: %.0f MiB" % peak[0])
     if proc.returncode:
         print(out[-3000:], proc.stderr[-2000:])
