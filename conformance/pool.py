@@ -9,13 +9,14 @@ import contextlib
 import glob
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Dict, List, Optional, Tuple
+
+from . import wire
 
 IMPORT_TIMEOUT = 600.0    # importing TF can take a while on a cold disk
 GRACE = 30.0              # the sandbox enforces cell timeouts; this is the backstop
@@ -62,7 +63,7 @@ class Server:
             stderr=subprocess.STDOUT, env=env, start_new_session=True)
         os.close(req_r)
         os.close(resp_w)
-        self._buffer = b""
+        self._receiver = wire.Receiver(self._resp_r)
         self._spawned = time.perf_counter()
         self.facts: Optional[dict] = None
         self.startup_seconds = 0.0
@@ -97,19 +98,11 @@ class Server:
         return reply
 
     def _read(self, timeout: float) -> Optional[dict]:
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self._resp_r], [], [], left)
-            if ready:
-                chunk = os.read(self._resp_r, 1 << 20)
-                if not chunk:
-                    return None
-                self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line.decode("utf-8"))
+        """The next message, or None if none came in time or the process is gone."""
+        try:
+            return self._receiver.receive(timeout)
+        except (wire.Timeout, wire.Closed):
+            return None
 
     @property
     def alive(self) -> bool:

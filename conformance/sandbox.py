@@ -27,11 +27,12 @@ import contextlib
 import gc
 import json
 import os
-import select
 import signal
 import sys
 import time
 import traceback
+
+from . import wire
 
 GRAPH_MODES = ("v1", "graph")
 
@@ -59,7 +60,7 @@ class Child:
         self.pid = pid
         self.requests = os.fdopen(req_w, "w")
         self.responses = resp_r
-        self.buffer = b""
+        self.receiver = wire.Receiver(resp_r)
 
     def ask(self, request: dict, timeout: float) -> dict:
         try:
@@ -67,21 +68,13 @@ class Child:
             self.requests.flush()
         except OSError:
             return self._died()
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                return {"outcome": "timeout", "reason": "killed after %gs" % timeout}
-            ready, _, _ = select.select([self.responses], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self.responses, 1 << 20)
-            if not chunk:
-                return self._died()
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return json.loads(line.decode("utf-8"))
+        try:
+            return self.receiver.receive(timeout)
+        except wire.Timeout:
+            self.kill()
+            return {"outcome": "timeout", "reason": "killed after %gs" % timeout}
+        except wire.Closed:
+            return self._died()
 
     def _died(self) -> dict:
         _, status = os.waitpid(self.pid, 0)
