@@ -48,9 +48,14 @@ def test_known_right_case_passes_and_known_wrong_ones_fail(pytester_conformance)
     files.update({"cases/wrong/" + k: v for k, v in WRONG.items()})
     p.makefile(".yaml", **files)
     result = run(p, "cases", "--conformance-out", "out.json")
-    cells = json.loads((p.path / "out.json").read_text())["cells"]
+    doc = json.loads((p.path / "out.json").read_text())
+    cells = doc["cells"]
     outcome = {(c["case"], c["mode"]): c["outcome"] for c in cells}
     assert outcome[("right/captured", "v1")] == "pass"
+    # The executor processes are stopped before the file is written, so their CPU time
+    # (which includes their TF imports) is in it.
+    imports = sum(prof["import_cpu_seconds"] for prof in doc["env"]["profiles"].values())
+    assert imports > 0 and doc["env"]["cpu_seconds"]["executors"] >= imports
     assert outcome[("right/captured", "graph")] == "pass"
     # Ordinary cells leave nothing behind: the worker is reused, not replaced. (On TF >= 2.16
     # Keras' clear_session installs a new global graph; that must not count as a leftover.)
