@@ -64,6 +64,7 @@ class Server:
         os.close(req_r)
         os.close(resp_w)
         self._receiver = wire.Receiver(self._resp_r)
+        self._exit_asked = False
         self._spawned = time.perf_counter()
         self.facts: Optional[dict] = None
         self.startup_seconds = 0.0
@@ -116,7 +117,8 @@ class Server:
             return ""
 
     def ask_exit(self) -> None:
-        if self.alive:
+        if self.alive and not self._exit_asked:
+            self._exit_asked = True
             with contextlib.suppress(OSError):
                 os.write(self._req_w, b'{"op": "exit"}\n')
 
@@ -164,7 +166,9 @@ class Pool:
     def get(self, key: ProfileKey) -> Server:
         """Raises RuntimeError (with the reason) if the profile cannot start."""
         server = self.servers.get(key)
-        if server is None or not (server.alive or server.facts is None):
+        if server is not None and server.facts is not None and not server.alive:
+            server = None  # it died after it was ready: start a fresh one
+        if server is None:
             if key in self.failed:
                 raise RuntimeError(self.failed[key])
             server = self.servers[key] = Server(key)
