@@ -5,9 +5,14 @@
 L = (Σ over environments of the TF imports the design needs at minimum — one per executor
 profile the corpus uses (v1, tf2, and one per distinct case `env:`) — + Σ bare cell time)
 / cores, all measured in the same run: import time is what each executor process reported
-(`import_cpu_seconds`), bare cell time is the time spent in the cases' own code
-(`observed.code_cpu_seconds`). Both are CPU seconds: wall seconds of an import grow when
-other processes share the cores, which would inflate L; the wall-based L is printed too.
+(`import_cpu_seconds`); bare cell time is the TF work a cell needs: running the case's code
+(`observed.code_cpu_seconds`) and computing the values it asks for
+(`observed.values_cpu_seconds`: a Session in graph modes; in function mode the values are
+computed inside the traced call, so they are already in the code's time). Runner work is
+not in it: messages, starting and resetting workers, describing names, comparing, pytest,
+tox. All are CPU seconds: wall seconds of an import grow when other processes share the
+cores, which would inflate L. Also printed: L without the values (code only), and L from
+wall seconds.
 --cold removes the tox environments first (the uv download cache stays warm).
 Prints wall, L, wall / L, the split (install phase; import, cell and all other CPU time),
 and the peak memory in use on the machine.
@@ -60,7 +65,7 @@ def main(argv) -> int:
     done.set()
     out = proc.stdout
     install = re.search(r"install phase ([\d.]+)s", out)
-    imports = cells = imports_wall = cells_wall = pytest_cpu = executors_cpu = 0.0
+    imports = cells = values = imports_wall = cells_wall = pytest_cpu = executors_cpu = 0.0
     envs = cell_count = 0
     for path in sorted(glob.glob("reports/raw/*.json")):
         with open(path) as f:
@@ -77,9 +82,11 @@ def main(argv) -> int:
             cell_count += 1
             observed = cell.get("observed") or {}
             cells += observed.get("code_cpu_seconds", 0.0)
-            cells_wall += observed.get("code_seconds", 0.0)
+            values += observed.get("values_cpu_seconds", 0.0)
+            cells_wall += observed.get("code_seconds", 0.0) + observed.get("values_seconds", 0.0)
     cores = os.cpu_count() or 1
-    bound = (imports + cells) / cores
+    bound = (imports + cells + values) / cores
+    bound_code = (imports + cells) / cores
     bound_wall = (imports_wall + cells_wall) / cores
     print("exit %d; %d environments, %d cells, %d cores" % (proc.returncode, envs, cell_count,
                                                           cores))
@@ -87,13 +94,16 @@ def main(argv) -> int:
                                                         float("nan"),
                                                         "cold envs" if cold else "warm envs"))
     print("split: install phase %ss | TF imports Σ %.1f CPU-s (%.1f s wall) | bare cells Σ "
-          "%.1f CPU-s (%.1f s wall)" % (install.group(1) if install else "?", imports,
-                                         imports_wall, cells, cells_wall))
+          "%.1f CPU-s = code %.1f + values %.1f (%.1f s wall)"
+          % (install.group(1) if install else "?", imports, imports_wall, cells + values, cells,
+             values, cells_wall))
     print("CPU used Σ %.1f CPU-s = imports + bare cells %.1f + executor processes' own %.1f + "
           "pytest processes %.1f + tox, installs, orchestrator, report %.1f"
-          % (cpu, imports + cells, executors_cpu - imports - cells, pytest_cpu,
-             cpu - executors_cpu - pytest_cpu))
+          % (cpu, imports + cells + values, executors_cpu - imports - cells - values,
+             pytest_cpu, cpu - executors_cpu - pytest_cpu))
     print("CPU utilisation %.0f%% of %d cores x wall" % (100 * cpu / (cores * wall), cores))
+    print("L without the values (code only): %.1fs (wall/L %.2f)"
+          % (bound_code, wall / bound_code if bound_code else 0))
     print("L from wall seconds instead: %.1fs (wall/L %.2f)" % (bound_wall, wall / bound_wall
                                                                   if bound_wall else 0))
     print("peak memory in use above baseline: %.0f MiB" % peak[0])

@@ -114,8 +114,9 @@ def _cells(path) -> dict:
     out = {}
     for c in cells:
         observed = dict(c["observed"] or {})
-        observed.pop("code_seconds", None)
-        observed.pop("code_cpu_seconds", None)
+        for timing in ("code_seconds", "code_cpu_seconds", "values_seconds",
+                       "values_cpu_seconds"):
+            observed.pop(timing, None)
         out[(c["case"], c["mode"], c["device"])] = ({k: c[k] for k in keep}, observed)
     return out
 
