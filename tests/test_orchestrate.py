@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
-from conformance import discovery, versions
+from conformance import discovery, orchestrate, versions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -87,3 +89,67 @@ def test_missing_python_makes_an_unavailable_column_and_the_rest_complete(tmp_pa
     matrix = json.loads((project / "reports" / "matrix.json").read_text())
     statuses = {c["key"]: c["status"] for c in matrix["columns"]}
     assert statuses["1.15/cpu"] == "unavailable" and statuses["2.21/cpu"] == "complete"
+
+
+def _gated_tasks():
+    """Tasks that record their start and wait for their gate: a test decides when each
+    ends."""
+    started, gates, cond = [], {}, threading.Condition()
+
+    def task(name):
+        with cond:
+            started.append(name)
+            cond.notify_all()
+        assert gates.setdefault(name, threading.Event()).wait(10), "gate never opened"
+
+    def release(name):
+        with cond:
+            gates.setdefault(name, threading.Event()).set()
+
+    def wait_started(n):
+        with cond:
+            assert cond.wait_for(lambda: len(started) >= n, timeout=10), started
+            return list(started)
+
+    return task, release, wait_started
+
+
+def test_scheduler_runs_by_rank_and_starts_the_last_task_beside_the_others():
+    task, release, wait_started = _gated_tasks()
+    runs = orchestrate.Scheduler(2)
+    for rank in (4, 3, 2, 1, 0):  # as the builder reports them: the first two start at once
+        runs.add(rank, task, "env%d" % rank)
+    assert wait_started(2) == ["env4", "env3"]
+    runs.close()
+    time.sleep(0.05)
+    assert wait_started(2) == ["env4", "env3"]  # two slots: the others wait
+    release("env4")
+    assert wait_started(3) == ["env4", "env3", "env0"]  # the best-ranked waiting one
+    release("env3")
+    # env1 takes the free slot; env2, the last, would wait and then run alone: it starts now.
+    assert wait_started(5) == ["env4", "env3", "env0", "env1", "env2"]
+    assert runs.running == 3
+    for name in ("env0", "env1", "env2"):
+        release(name)
+    runs.join()
+    assert runs.running == 0
+
+
+def test_scheduler_with_one_job_never_runs_two_and_reraises_a_task_error():
+    task, release, wait_started = _gated_tasks()
+    runs = orchestrate.Scheduler(1)
+
+    def broken(name):
+        task(name)
+        raise ValueError("boom")
+
+    runs.add(0, task, "env0")
+    runs.add(1, task, "env1")
+    runs.add(2, broken, "env2")
+    runs.close()
+    for n, name in enumerate(("env0", "env1", "env2"), 1):
+        time.sleep(0.05)
+        assert wait_started(n)[-1] == name and runs.running == 1  # one at a time, even last
+        release(name)
+    with pytest.raises(ValueError, match="boom"):
+        runs.join()
