@@ -1,6 +1,6 @@
 """Wall time of the full matrix against its lower bound L.
 
-    .tools/bin/python bench/matrix_time.py [--cold] [-- <args for python -m conformance full>]
+    .tools/bin/python bench/matrix_time.py [--cold] [--log FILE] [-- <args for python -m conformance full>]
 
 L = (Σ over environments of the TF imports the design needs at minimum — one per executor
 profile the corpus uses (v1, tf2, and one per distinct case `env:`) — + Σ bare cell time)
@@ -13,7 +13,8 @@ not in it: messages, starting and resetting workers, describing names, comparing
 tox. All are CPU seconds: wall seconds of an import grow when other processes share the
 cores, which would inflate L. Also printed: L without the values (code only), and L from
 wall seconds.
---cold removes the tox environments first (the uv download cache stays warm).
+--cold removes the tox environments first (the uv download cache stays warm). --log keeps
+the orchestrator's output (its per-environment timeline) in FILE.
 Prints wall, L, wall / L, the split (install phase; import, cell and all other CPU time),
 and the peak memory in use on the machine.
 """
@@ -41,8 +42,10 @@ def mem_used_mib() -> float:
 
 
 def main(argv) -> int:
-    cold = "--cold" in argv
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    own = argv[:argv.index("--")] if "--" in argv else argv
+    cold = "--cold" in own
+    log = own[own.index("--log") + 1] if "--log" in own else None
     if cold:
         for env in glob.glob(".tox/tf*"):
             shutil.rmtree(env, ignore_errors=True)
@@ -64,6 +67,9 @@ def main(argv) -> int:
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     done.set()
     out = proc.stdout
+    if log:
+        with open(log, "w", encoding="utf-8") as f:
+            f.write(out + proc.stderr)
     install = re.search(r"install phase ([\d.]+)s", out)
     imports = cells = values = imports_wall = cells_wall = pytest_cpu = executors_cpu = 0.0
     envs = cell_count = 0
