@@ -18,7 +18,7 @@ from .case import DEVICES, MODES, Case, load_case
 from .errors import CaseError
 from .pool import Pool, gpu_absent_reason
 from .report_text import format_failure
-from .runner import FAILING, profile_key, run_cell
+from .runner import FAILING, finish_cell, profile_key, start_cell
 
 POOL = pytest.StashKey[Pool]()
 SEEN_IDS = pytest.StashKey[dict]()
@@ -44,6 +44,10 @@ def pytest_addoption(parser) -> None:
                     help="results file (default: <rootdir>/reports/raw/<env>.json)")
     group.addoption("--no-conformance-out", action="store_true",
                     help="do not write a results file")
+    group.addoption("--no-pipeline", action="store_true",
+                    help="send each cell to its executor only when its item runs (default: "
+                         "the next cell is sent while the current one runs, so executors "
+                         "do not wait for pytest between cells; results are the same)")
 
 
 def _choice(config, option: str, allowed) -> tuple:
@@ -154,6 +158,12 @@ class CellFailed(Exception):
         self.record = record
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem) -> None:
+    if isinstance(item, CaseItem):
+        item.next_item = nextitem  # runtest sends its cell ahead (see CaseItem.runtest)
+
+
 class CaseItem(pytest.Item):
     def __init__(self, *, case: Case, mode: str, device: str, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -161,13 +171,29 @@ class CaseItem(pytest.Item):
         self.mode = mode
         self.device = device
         self.record: Optional[dict] = None
+        self.next_item = None
+        self.started = None  # this cell, sent ahead by the item before it (start_cell)
 
-    def runtest(self) -> None:
+    def _start(self, ahead: bool = False):
         timeout = self.config.getoption("cell_timeout")
         case = self.case
         if timeout is not None:
             case = _with_timeout(case, timeout)
-        record = run_cell(case, self.mode, self.device, self.config.stash[POOL])
+        return start_cell(case, self.mode, self.device, self.config.stash[POOL], ahead=ahead)
+
+    def runtest(self) -> None:
+        sent_ahead = self.started is not None
+        started, self.started = self.started or self._start(), None
+        # Pipelining: send the next cell now, so that its executor process starts on it
+        # as soon as it is free, instead of idling while pytest records this one. Each
+        # process still runs its cells one at a time, in item order.
+        following = self.next_item
+        if (isinstance(following, CaseItem) and following.started is None
+                and not self.config.getoption("no_pipeline")):
+            following.started = following._start(ahead=True)
+        record = finish_cell(started)
+        if sent_ahead:
+            record["sent_ahead"] = True
         self.record = record
         outcome = record["outcome"]
         if outcome == "skip":

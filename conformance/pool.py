@@ -5,6 +5,7 @@ demand, keeps them for the session, and restarts one that died. Never imports Te
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import glob
 import json
@@ -20,6 +21,8 @@ from . import wire
 
 IMPORT_TIMEOUT = 600.0    # importing TF can take a while on a cold disk
 GRACE = 30.0              # the sandbox enforces cell timeouts; this is the backstop
+# The reply to a request that was queued behind one whose process died: it never ran.
+LOST = {"outcome": "lost", "reason": "the executor process died before this request"}
 
 ProfileKey = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
@@ -40,6 +43,8 @@ def gpu_absent_reason() -> Optional[str]:
 class Server:
     """One sandbox process (a zygote with TF imported under one behaviour profile)."""
 
+    program = ["-m", "conformance.sandbox"]  # run by this Python; tests use a stand-in
+
     def __init__(self, key: ProfileKey) -> None:
         behaviour, device, env_items = key
         self.key = key
@@ -57,14 +62,17 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix="conformance-%s-%s-" % (behaviour, device), suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance.sandbox", behaviour, device, str(req_r),
-             str(resp_w)],
+            [sys.executable] + self.program + [behaviour, device, str(req_r), str(resp_w)],
             pass_fds=(req_r, resp_w), stdin=subprocess.DEVNULL, stdout=self.log,
             stderr=subprocess.STDOUT, env=env, start_new_session=True)
         os.close(req_r)
         os.close(resp_w)
         self._receiver = wire.Receiver(self._resp_r)
         self._exit_asked = False
+        self._sent = 0                          # tickets handed out by submit()
+        self._waiting = collections.deque()     # (ticket, timeout) not yet answered, in order
+        self._replies: Dict[int, dict] = {}     # answered, not yet collected
+        self._gone = False                      # stopped answering: nothing more will come
         self._spawned = time.perf_counter()
         self.facts: Optional[dict] = None
         self.startup_seconds = 0.0
@@ -86,17 +94,52 @@ class Server:
         self.facts = hello["hello"]
 
     def run(self, request: dict) -> dict:
+        return self.receive(self.submit(request))
+
+    def submit(self, request: dict) -> int:
+        """Send a request without waiting for its reply; returns the ticket to receive() it
+        with. The process answers requests one at a time, in the order they were sent, so a
+        request sent ahead runs as soon as the one before it is done."""
         self.wait_ready()
+        self._sent += 1
+        ticket = self._sent
         try:
+            if self._gone:
+                raise OSError("gone")
             os.write(self._req_w, (json.dumps(request) + "\n").encode("utf-8"))
         except OSError:
-            return {"outcome": "error", "reason": "executor process is gone: " + self.log_tail()}
-        reply = self._read(float(request.get("timeout", 60)) + GRACE)
-        if reply is None:
-            self.stop()
-            return {"outcome": "error",
-                    "reason": "executor process stopped answering: " + self.log_tail()}
-        return reply
+            self._replies[ticket] = {"outcome": "error",
+                                     "reason": "executor process is gone: " + self.log_tail()}
+        else:
+            self._waiting.append((ticket, float(request.get("timeout", 60))))
+        return ticket
+
+    def receive(self, ticket: int) -> dict:
+        """The reply to a submitted request. If the process dies, the request it was running
+        gets an error, and the ones queued behind it get LOST (they never ran)."""
+        while ticket not in self._replies and self._waiting:
+            head, timeout = self._waiting.popleft()
+            reply = None if self._gone else self._read(timeout + GRACE)
+            if reply is None:
+                if self._gone:
+                    reply = LOST
+                else:
+                    self._gone = True
+                    reply = {"outcome": "error",
+                             "reason": "executor process stopped answering: " + self.log_tail()}
+                    self.stop()
+            self._replies[head] = reply
+        return self._replies.pop(ticket, LOST)
+
+    @property
+    def queued(self) -> int:
+        """Requests sent and not yet answered."""
+        return len(self._waiting)
+
+    @property
+    def up(self) -> bool:
+        """Has imported TF and still answers."""
+        return self.facts is not None and not self._gone and self.alive
 
     def _read(self, timeout: float) -> Optional[dict]:
         """The next message, or None if none came in time or the process is gone."""
@@ -162,6 +205,12 @@ class Pool:
         for key in pending:
             if key not in self.servers and key not in self.failed:
                 self.servers[key] = Server(key)
+
+    def ready(self, key: ProfileKey, queued: int = 1) -> Optional[Server]:
+        """The profile's process if it is up and has at most `queued` requests in hand,
+        else None (never starts or waits for one)."""
+        server = self.servers.get(key)
+        return server if server is not None and server.up and server.queued <= queued else None
 
     def get(self, key: ProfileKey) -> Server:
         """Raises RuntimeError (with the reason) if the profile cannot start."""

@@ -11,7 +11,7 @@ from typing import Dict, Optional
 from . import facts
 from .case import Case
 from .matcher import compare
-from .pool import Pool, behaviour_of, gpu_absent_reason
+from .pool import LOST, Pool, behaviour_of, gpu_absent_reason
 from .variants import choose
 
 FAILING = ("fail", "xpass", "error", "crash", "timeout")
@@ -27,8 +27,34 @@ def profile_key(case: Case, mode: str, device: str):
     return (behaviour_of(mode), device, tuple(sorted(case.env.items())))
 
 
+class Pending:
+    """A cell whose request is with its executor process; finish_cell() collects it."""
+
+    def __init__(self, record: dict, choice, server, ticket: int, again) -> None:
+        self.record, self.choice, self.server, self.ticket = record, choice, server, ticket
+        self.sent = time.perf_counter()
+        self.again = again  # runs the cell from scratch (if its request was lost)
+
+
 def run_cell(case: Case, mode: str, device: str, pool: Pool,
              local_versions: Optional[Dict[str, Optional[str]]] = None) -> dict:
+    return finish_cell(start_cell(case, mode, device, pool, local_versions))
+
+
+def start_cell(case: Case, mode: str, device: str, pool: Pool,
+               local_versions: Optional[Dict[str, Optional[str]]] = None,
+               ahead: bool = False):
+    """Send the cell to its executor process without waiting for the reply: returns a
+    Pending, or the finished record when no process is needed (skip) or none could start
+    (error). ahead=True (sending a later cell while an earlier one runs): only if the
+    process is up and has at most one request in hand, else returns None, having done
+    nothing; it never starts a process or waits for one."""
+    key = profile_key(case, mode, device)
+    server = None
+    if ahead:
+        server = pool.ready(key)
+        if server is None and not (device == "gpu" and gpu_absent_reason()):
+            return None
     record = {
         "case": case.id, "file": case.file, "line": case.line, "title": case.title,
         "tags": list(case.tags), "mode": mode, "device": device,
@@ -40,12 +66,12 @@ def run_cell(case: Case, mode: str, device: str, pool: Pool,
         absent = gpu_absent_reason()
         if absent:
             return _done(record, "skip", absent)
-    key = profile_key(case, mode, device)
     first = key not in pool.announced
-    try:
-        server = pool.get(key)
-    except RuntimeError as exc:
-        return _done(record, "error", str(exc))
+    if server is None:
+        try:
+            server = pool.get(key)
+        except RuntimeError as exc:
+            return _done(record, "error", str(exc))
     if first:
         pool.announced.add(key)
         record["profile"] = {"key": "%s-%s" % key[:2], "env": dict(key[2]),
@@ -67,9 +93,21 @@ def run_cell(case: Case, mode: str, device: str, pool: Pool,
 
     request = {"code": case.code, "code_line": case.code_line, "file": case.file, "mode": mode,
                "device": device, "probe": case.probe(), "timeout": case.timeout}
-    started = time.perf_counter()
-    reply = server.run(request)
-    record["duration"] = round(time.perf_counter() - started, 6)
+    return Pending(record, choice, server, server.submit(request),
+                   lambda: run_cell(case, mode, device, pool, local_versions))
+
+
+def finish_cell(pending) -> dict:
+    """Wait for a started cell's reply (see start_cell) and make its record."""
+    if not isinstance(pending, Pending):
+        return pending  # finished without a process
+    reply = pending.server.receive(pending.ticket)
+    if reply is LOST:  # queued behind a request whose process died: run it afresh
+        return pending.again()
+    record, choice = pending.record, pending.choice
+    # The executor process times the cell itself: the client's clock would also count the
+    # time the request waited behind the one sent before it.
+    record["duration"] = round(reply.pop("seconds", time.perf_counter() - pending.sent), 6)
     if reply.get("retire"):  # the worker was replaced after this cell: say why
         record["worker_retired"] = reply["retire"]
     if reply["outcome"] != "ok":

@@ -190,6 +190,7 @@ def main(argv) -> int:
             break
         timeout = float(request.get("timeout", 60))
         kind = "graph" if request["mode"] in GRAPH_MODES else "eager"
+        started = time.perf_counter()
         if fork_each and kind == "eager":
             child = Child(lambda q, r: _serve(q, r, once=True, gpu=gpu))
             reply = child.ask(request, timeout)
@@ -205,6 +206,7 @@ def main(argv) -> int:
                 os.waitpid(worker.pid, 0)  # it exits by itself after replying
                 worker.pid = None
                 worker.close()
+        reply["seconds"] = time.perf_counter() - started  # the cell's own wall time
         send(reply)
     for worker in workers.values():
         if worker.alive:

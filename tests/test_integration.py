@@ -133,12 +133,18 @@ def corpus(pytester_conformance):
     return p
 
 
-def test_results_do_not_depend_on_cell_order(corpus):
+def test_results_do_not_depend_on_cell_order_or_pipelining(corpus):
     a = run(corpus, "cases", "--devices", "cpu", "--shuffle", "1", "--conformance-out", "a.json")
-    b = run(corpus, "cases", "--devices", "cpu", "--shuffle", "2", "--conformance-out", "b.json")
+    b = run(corpus, "cases", "--devices", "cpu", "--shuffle", "2", "--no-pipeline",
+            "--conformance-out", "b.json")
     assert a.ret in (0, 1) and b.ret in (0, 1)
     first, second = _cells(corpus.path / "a.json"), _cells(corpus.path / "b.json")
     assert len(first) >= 4 and first == second
+    # Both ways really ran: most cells were sent ahead in the first run, none in the second.
+    ahead = [json.loads((corpus.path / name).read_text())["cells"] for name in ("a.json",
+                                                                                "b.json")]
+    assert sum(bool(c.get("sent_ahead")) for c in ahead[0]) > len(ahead[0]) / 2
+    assert not any(c.get("sent_ahead") for c in ahead[1])
 
 
 def test_reused_workers_give_fresh_process_results(corpus, monkeypatch):
@@ -154,7 +160,8 @@ def test_reused_workers_give_fresh_process_results(corpus, monkeypatch):
 
 
 def test_xdist_gives_the_same_results_as_one_process(corpus):
-    run(corpus, "cases", "--devices", "cpu", "-n", "0", "--conformance-out", "serial.json")
+    run(corpus, "cases", "--devices", "cpu", "-n", "0", "--no-pipeline",
+        "--conformance-out", "serial.json")
     run(corpus, "cases", "--devices", "cpu", "-n", "2", "--conformance-out", "xdist.json")
     assert _cells(corpus.path / "serial.json") == _cells(corpus.path / "xdist.json")
 

@@ -1,9 +1,14 @@
 """The executor pool's start-up order, with stand-in processes (no TF)."""
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from conformance import pool as pool_mod
+from conformance import runner
+from conformance.case import load_case
 
 
 class FakeServer:
@@ -64,3 +69,61 @@ def test_a_dead_process_is_replaced_on_next_use(pool):
     first.alive = False
     assert pool.get(TF2) is not first
     assert FakeServer.spawned == [TF2, TF2]
+
+
+# ------------------------------------------------- pipelining, with a stand-in process
+FAKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_sandbox.py")
+
+
+@pytest.fixture
+def fake_program(monkeypatch):
+    monkeypatch.setattr(pool_mod.Server, "program", [FAKE])
+
+
+def test_requests_sent_ahead_are_answered_in_order_without_blocking_the_sender(fake_program):
+    server = pool_mod.Server(V1)
+    try:
+        started = time.perf_counter()
+        slow = server.submit({"echo": 1, "sleep": 0.5})
+        fast = server.submit({"echo": 2})
+        assert time.perf_counter() - started < 0.4  # submit does not wait for the reply
+        assert server.queued == 2
+        assert server.receive(fast)["observed"] == {"echo": 2}  # read past the first ...
+        assert server.receive(slow)["observed"] == {"echo": 1}  # ... which is kept
+        assert server.queued == 0 and server.up
+    finally:
+        server.stop()
+
+
+def test_a_death_fails_the_running_request_and_loses_the_ones_behind_it(fake_program):
+    server = pool_mod.Server(V1)
+    try:
+        before = server.submit({"echo": 0})
+        dying = server.submit({"die": True})
+        behind = server.submit({"echo": 2})
+        assert server.receive(before)["observed"] == {"echo": 0}
+        reply = server.receive(dying)
+        assert reply["outcome"] == "error" and "stopped answering" in reply["reason"]
+        assert server.receive(behind) is pool_mod.LOST  # it never ran
+        assert not server.up
+        assert server.receive(server.submit({"echo": 3}))["outcome"] == "error"
+    finally:
+        server.stop()
+
+
+def test_a_lost_cell_runs_again_on_a_fresh_process(fake_program, tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "title: t\nsource: s\nmodes: [v1]\ncode: x = 1\nexpect: {equals: {x: 1}}\n")
+    case = load_case(str(tmp_path / "c.yaml"), str(tmp_path))
+    pool = pool_mod.Pool()
+    try:
+        first = pool.get(V1)
+        first.submit({"die": True, "sleep": 1})  # dies while the cell waits behind it
+        started = runner.start_cell(case, "v1", "cpu", pool, local_versions={"tf": "2.21.0"})
+        assert started.server is first
+        record = runner.finish_cell(started)
+        assert pool.get(V1) is not first
+        # The stand-in echoes nothing useful, so the cell fails, but it ran and was judged.
+        assert record["outcome"] == "fail" and record["observed"] == {"echo": None}
+    finally:
+        pool.close()
