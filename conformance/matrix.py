@@ -240,10 +240,13 @@ def combine(paths: Iterable[Any]) -> Matrix:
     for case in cases.values():
         case.modes.sort(key=_order(MODES))
     m.cases = [cases[k] for k in sorted(cases)]
+    version = {minor: Version(minor) for minor in {k[1] for k in best} | {
+        c.tf_minor for c in columns.values()}}  # parsed once: there are ~50k cells
     m.columns = sorted(columns.values(),
-                       key=lambda c: (Version(c.tf_minor), _order(DEVICES)(c.device)))
+                       key=lambda c: (version[c.tf_minor], _order(DEVICES)(c.device)))
+    mode_order, device_order = _order(MODES), _order(DEVICES)
     m.cells = {key: best[key][1] for key in sorted(best, key=lambda k: (
-        k[0], Version(k[1]), _order(MODES)(k[2]), _order(DEVICES)(k[3])))}
+        k[0], version[k[1]], mode_order(k[2]), device_order(k[3])))}
     m.case_errors = sorted(case_errors)
     m.changes = find_changes(m)
     return m
@@ -277,13 +280,20 @@ def _diff(old: Dict[str, str], new: Dict[str, str]) -> List[str]:
             for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
-def describe(old: Cell, new: Cell) -> Optional[str]:
+def describe(old: Cell, new: Cell, signatures: Optional[Dict[int, Any]] = None
+             ) -> Optional[str]:
     """What changed between two real runs, or None when the observed behaviour is the same.
 
     Behaviour is the signature of ``observed``; an outcome change alone (same behaviour,
     other expectation) is not a change, except when a cell has nothing observed.
+    ``signatures`` (id(cell) -> signature) saves computing a cell's signature twice.
     """
-    a, b = signature(old.observed), signature(new.observed)
+    if signatures is None:
+        signatures = {}
+    for cell in (old, new):
+        if id(cell) not in signatures:
+            signatures[id(cell)] = signature(cell.observed)
+    a, b = signatures[id(old)], signatures[id(new)]
     if a == b and (a is not None or old.outcome == new.outcome):
         return None
     parts = []
@@ -307,6 +317,7 @@ def find_changes(m: Matrix) -> List[Change]:
     """Walk each (case, mode, device) over TF minors that really ran, in version order."""
     changes = []
     minors = m.minors
+    signatures: Dict[int, Any] = {}  # the cells stay alive in m, so their ids are stable
     for case in m.cases:
         for device in m.devices:
             for mode in case.modes:
@@ -315,7 +326,7 @@ def find_changes(m: Matrix) -> List[Change]:
                     cell = m.cell(case.id, tf_minor, mode, device)
                     if cell is None or cell.outcome not in RAN:
                         continue
-                    text = describe(prev[1], cell) if prev else None
+                    text = describe(prev[1], cell, signatures) if prev else None
                     if prev and text:
                         gap = minors.index(tf_minor) - minors.index(prev[0]) > 1
                         where = tf_minor + (" (previous run: %s)" % prev[0] if gap else "")

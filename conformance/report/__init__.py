@@ -24,10 +24,12 @@ def write_all(matrix: Matrix, outdir: str) -> List[str]:
     """
     outdir = str(outdir)
     written = []
-    for name, render in (("matrix.json", json_out.render), ("matrix.md", markdown.render),
-                         ("index.html", html.render)):
+    data = json_out.to_dict(matrix)  # for matrix.json and the page: built once
+    for name, text in (("matrix.json", lambda: json_out.render(matrix, data)),
+                       ("matrix.md", lambda: markdown.render(matrix)),
+                       ("index.html", lambda: html.render(matrix, data))):
         path = os.path.join(outdir, name)
-        atomic_write(path, render(matrix))
+        atomic_write(path, text())
         written.append(path)
     badge_dir = os.path.join(outdir, "badges")
     for badge in view.badges(matrix):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Dict, Optional
 
 from ..matrix import Matrix
 from . import json_out
@@ -36,11 +36,12 @@ def script_json(data: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def render(m: Matrix) -> str:
+def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:
+    """``data``: json_out.to_dict(m), when the caller has it already."""
     page, script = _read("page.html"), _read("page.js")
     if "</script" in script.lower():  # would end the inline script early
         raise AssertionError("page.js must not contain '</script'")
     # The data goes in last, so nothing in it can be taken for a placeholder.
     return page.replace(SCRIPT_MARK, script.rstrip("\n")).replace(
-        DATA_MARK, script_json(json_out.to_dict(m))
+        DATA_MARK, script_json(json_out.to_dict(m) if data is None else data)
     )

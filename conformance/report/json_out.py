@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from ..matrix import FORMAT_VERSION, Matrix
 from . import view
@@ -54,5 +54,7 @@ def to_dict(m: Matrix) -> Dict[str, Any]:
     }
 
 
-def render(m: Matrix) -> str:
-    return json.dumps(to_dict(m), ensure_ascii=False, separators=(",", ":")) + "\n"
+def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:
+    """``data``: to_dict(m), when the caller has it already."""
+    return json.dumps(to_dict(m) if data is None else data, ensure_ascii=False,
+                      separators=(",", ":")) + "\n"
