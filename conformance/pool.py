@@ -40,6 +40,20 @@ def gpu_absent_reason() -> Optional[str]:
     return "no GPU visible (no /dev/nvidia* device on this machine)"
 
 
+def tf_bytecode_cached() -> bool:
+    """Whether an earlier import of TensorFlow by this Python left its bytecode cache (found
+    without importing TF)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("tensorflow")
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return False
+        return os.path.exists(importlib.util.cache_from_source(spec.origin))
+    except (ImportError, ValueError, NotImplementedError):
+        return False
+
+
 class Server:
     """One sandbox process (a zygote with TF imported under one behaviour profile)."""
 
@@ -192,13 +206,16 @@ class Pool:
 
     def start(self, keys) -> None:
         """Start the executor processes of these profiles ahead of their first cells, without
-        waiting for them: the first now, the others side by side once the first has imported
-        TF. Not all at once: in a fresh environment the first import writes the bytecode
-        cache (~4 s of compiling on TF 2.21) that the later ones then read."""
+        waiting for them. In a fresh environment the first now and the others side by side
+        once it has imported TF, because that first import writes the bytecode cache (~4 s
+        of compiling on TF 2.21) that the later ones then read; all at once when the cache
+        is there already."""
         keys = [k for k in keys if k not in self.servers and k not in self.failed]
         if keys:
             self.servers[keys[0]] = Server(keys[0])
             self.pending = keys[1:]
+            if tf_bytecode_cached():
+                self._start_pending()
 
     def _start_pending(self) -> None:
         pending, self.pending = self.pending, []

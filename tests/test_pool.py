@@ -37,6 +37,7 @@ class FakeServer:
 def pool(monkeypatch):
     FakeServer.spawned, FakeServer.broken = [], set()
     monkeypatch.setattr(pool_mod, "Server", FakeServer)
+    monkeypatch.setattr(pool_mod, "tf_bytecode_cached", lambda: False)
     return pool_mod.Pool()
 
 
@@ -49,6 +50,14 @@ def test_first_profile_starts_alone_and_the_rest_once_it_is_ready(pool):
     assert pool.get(V1).facts is not None
     assert FakeServer.spawned == [V1, TF2, LEGACY]
     assert pool.get(LEGACY).key == LEGACY      # started ahead, not started again
+    assert FakeServer.spawned == [V1, TF2, LEGACY]
+
+
+def test_with_a_bytecode_cache_every_profile_starts_at_once(pool, monkeypatch):
+    monkeypatch.setattr(pool_mod, "tf_bytecode_cached", lambda: True)
+    pool.start([V1, TF2, LEGACY])
+    assert FakeServer.spawned == [V1, TF2, LEGACY]
+    assert pool.get(TF2).facts is not None
     assert FakeServer.spawned == [V1, TF2, LEGACY]
 
 
