@@ -41,6 +41,13 @@ def mem_used_mib() -> float:
     return (info["MemTotal"] - info["MemAvailable"]) / 1024
 
 
+def idle_seconds() -> float:
+    """Seconds all cores together have spent idle since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:]
+    return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+
+
 def main(argv) -> int:
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     own = argv[:argv.index("--")] if "--" in argv else argv
@@ -51,14 +58,16 @@ def main(argv) -> int:
             shutil.rmtree(env, ignore_errors=True)
     baseline, peak = mem_used_mib(), [0.0]
     done = threading.Event()
+    idle = []  # (seconds since start, idle core-seconds so far)
 
     def sample():
         while not done.is_set():
             peak[0] = max(peak[0], mem_used_mib() - baseline)
+            idle.append((time.monotonic() - started, idle_seconds() - idle_start))
             time.sleep(0.5)
 
+    started, idle_start = time.monotonic(), idle_seconds()
     threading.Thread(target=sample, daemon=True).start()
-    started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "conformance", "full"] + extra,
                           capture_output=True, text=True)
@@ -113,6 +122,14 @@ def main(argv) -> int:
     print("L from wall seconds instead: %.1fs (wall/L %.2f)" % (bound_wall, wall / bound_wall
                                                                   if bound_wall else 0))
     print("peak memory in use above baseline: %.0f MiB" % peak[0])
+    window, marks, last = 20.0, [], 0.0
+    for t, spent in idle:  # idle core-seconds per 20-second window of the run
+        while t >= window * (len(marks) + 1):
+            marks.append(spent - last)
+            last = spent
+    marks.append(idle[-1][1] - last if idle else 0.0)
+    print("idle core-seconds per %.0fs window: %s (total %.1f)"
+          % (window, " ".join("%.1f" % m for m in marks), sum(marks)))
     if proc.returncode:
         print(out[-3000:], proc.stderr[-2000:])
     return proc.returncode
