@@ -226,8 +226,11 @@ def full_main(argv: List[str]) -> int:
         row, device, name, out = item
         progress.say(name, "running")
         started = time.monotonic()
-        proc = subprocess.run(tox + ["run", "-e", name, "--skip-pkg-install"], cwd=root,
-                              env=env, capture_output=True, text=True)
+        # --no-progress: only pytest's summary is shown (on failure), and tox would start a
+        # thread for each progress letter it relays.
+        proc = subprocess.run(tox + ["run", "-e", name, "--skip-pkg-install", "--",
+                                     "--no-progress"], cwd=root, env=env,
+                              capture_output=True, text=True)
         took = time.monotonic() - started
         timing["run"] += took
         produced = os.path.exists(out) and os.path.getmtime(out) >= time.time() - took - 1

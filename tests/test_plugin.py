@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from casetexts import CAPTURED
@@ -101,3 +102,19 @@ def test_interrupted_run_keeps_the_earlier_complete_file(pytester_conformance):
     assert (p.path / "out.json").read_text() == before
     partial = json.loads((p.path / "out.json.partial").read_text())
     assert any(c["outcome"] == "fail" for c in partial["cells"])
+
+
+@pytest.mark.tf
+def test_no_progress_drops_the_letters_but_keeps_failures_and_counts(pytester_conformance):
+    p = pytester_conformance
+    wrong = CAPTURED.replace("v2: my_scope/my_var:0}", "v2: my_scope/my_var}").replace(
+        "modes: [v1, graph]", "modes: [v1]")
+    p.makefile(".yaml", **{"cases/a/good": CAPTURED, "cases/b/wrong": wrong})
+    loud = p.runpytest("cases", "-q", "-rf", "--no-conformance-out")
+    quiet = p.runpytest("cases", "-q", "-rf", "--no-conformance-out", "--no-progress")
+    for result in (loud, quiet):
+        result.assert_outcomes(passed=2, failed=1)
+        result.stdout.fnmatch_lines(["FAILED cases/b/wrong.yaml::b/wrong[[]v1-cpu[]]*"])
+    letters = re.compile(r"^[.FEsxX]+ *(\[ *\d+%\])?$")  # a progress line: "..F  [100%]"
+    assert any(letters.match(line) for line in loud.stdout.lines)
+    assert not any(letters.match(line) for line in quiet.stdout.lines)
