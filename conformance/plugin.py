@@ -167,8 +167,9 @@ class CellFailed(Exception):
 def pytest_report_teststatus(report, config):
     outcome = yield
     result = outcome.get_result()
-    if (result and config.getoption("no_progress")
-            and config.get_verbosity() <= 0):  # -v lines stay: they carry the outcome words
+    # -v lines stay: they carry the outcome words. (config.option.verbose, not
+    # config.get_verbosity(): that is pytest >= 8, and TF <= 2.1 envs run pytest 7.)
+    if result and config.getoption("no_progress") and config.option.verbose <= 0:
         category, _letter, word = result
         outcome.force_result((category, "", word))
 
