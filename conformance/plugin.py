@@ -18,7 +18,7 @@ from .case import DEVICES, MODES, Case, load_case
 from .errors import CaseError
 from .pool import Pool, gpu_absent_reason
 from .report_text import format_failure
-from .runner import FAILING, finish_cell, profile_key, start_cell
+from .runner import FAILING, Pending, finish_cell, profile_key, start_cell
 
 POOL = pytest.StashKey[Pool]()
 SEEN_IDS = pytest.StashKey[dict]()
@@ -198,7 +198,7 @@ class CaseItem(pytest.Item):
         return start_cell(case, self.mode, self.device, self.config.stash[POOL], ahead=ahead)
 
     def runtest(self) -> None:
-        sent_ahead = self.started is not None
+        sent_ahead = isinstance(self.started, Pending)  # not a record finished early (skip)
         started, self.started = self.started or self._start(), None
         # Pipelining: send the next cell now, so that its executor process starts on it
         # as soon as it is free, instead of idling while pytest records this one. Each
