@@ -3,8 +3,8 @@
 Set ``CONFORMANCE_HIDE_PYTHONS=3.7,3.8`` to make discovery act as if those were missing
 (simulates a machine without them).
 
-Checking a candidate runs it (~60 ms); tox's plugin would repeat that for every env in
-every tox process. The orchestrator hands what it found to its tox processes in
+Checking a candidate runs it (~20-60 ms; pyenv's shims, ~130 ms each, are skipped: see
+_is_pyenv_shim); tox's plugin would repeat that for every env in every tox process. The orchestrator hands what it found to its tox processes in
 ``CONFORMANCE_PYTHONS`` (see ``exported``), which ``find`` trusts while the file exists.
 """
 from __future__ import annotations
@@ -49,12 +49,28 @@ def _uv_dirs() -> List[str]:
     return [d for d in dirs if os.path.isdir(d)]
 
 
+def _is_pyenv_shim(path: str) -> bool:
+    """A pyenv shim: a small script that runs ``pyenv exec`` (~130 ms a start, and it fails
+    for a version pyenv does not select). The interpreter it would run is found directly in
+    pyenv's versions/ instead."""
+    if os.path.basename(os.path.dirname(path)) != "shims":
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"pyenv" in head
+
+
 def candidates(version: str) -> List[Tuple[str, str]]:
     """(path, where) pairs that may be CPython ``version``, best first."""
     found = []
-    exe = shutil.which("python%s" % version)
-    if exe:
-        found.append((exe, "PATH"))
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        exe = shutil.which("python%s" % version, path=directory) if directory else None
+        if exe and not _is_pyenv_shim(exe):
+            found.append((exe, "PATH"))  # the first on PATH that is not a shim
+            break
     root = _pyenv_root()
     if root:
         for path in sorted(glob.glob(os.path.join(root, "versions", "%s.*" % version,

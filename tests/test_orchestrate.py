@@ -48,6 +48,25 @@ def test_interpreters_handed_down_are_trusted_while_they_exist(monkeypatch, tmp_
     assert discovery.find("3.98") is None                       # hiding still wins
 
 
+def test_pyenv_shims_on_path_are_skipped_for_the_interpreters_behind_them(monkeypatch, tmp_path):
+    shims, real = tmp_path / "shims", tmp_path / "bin"
+    shims.mkdir()
+    real.mkdir()
+    shim = shims / "python3.98"
+    shim.write_text('#!/usr/bin/env bash\nexec "/root/.pyenv/libexec/pyenv" exec "$0" "$@"\n')
+    other = real / "python3.98"  # a real interpreter on PATH (here: any executable file)
+    other.write_text("#!/bin/sh\n")
+    for f in (shim, other):
+        f.chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    monkeypatch.setenv("PATH", str(shims))
+    assert discovery.candidates("3.98") == []
+    monkeypatch.setenv("PATH", os.pathsep.join([str(shims), str(real)]))
+    assert discovery.candidates("3.98") == [(str(other), "PATH")]
+    shim.write_text("#!/bin/sh\n")  # not a pyenv shim, whatever its directory's name
+    assert discovery.candidates("3.98") == [(str(shim), "PATH")]
+
+
 def test_tox_lists_46_tf_envs_and_report():
     tox = shutil.which("tox")
     if tox is None:
