@@ -14,7 +14,7 @@ from typing import Optional
 import pytest
 
 from . import results
-from .case import DEVICES, MODES, Case, load_case
+from .case import DEVICES, MODES, Case, CaseCache, load_case
 from .errors import CaseError
 from .pool import Pool, gpu_absent_reason
 from .report_text import format_failure
@@ -22,6 +22,7 @@ from .runner import FAILING, Pending, finish_cell, profile_key, start_cell
 
 POOL = pytest.StashKey[Pool]()
 SEEN_IDS = pytest.StashKey[dict]()
+CASE_CACHE = pytest.StashKey[Optional[CaseCache]]()
 
 
 def pytest_addoption(parser) -> None:
@@ -49,6 +50,10 @@ def pytest_addoption(parser) -> None:
                          "printed). `python -m conformance full` uses it: it keeps only the "
                          "summary, and tox starts a thread for every piece of output it "
                          "relays (~0.35 CPU-s per environment)")
+    group.addoption("--no-case-cache", action="store_true",
+                    help="parse and validate every case file, instead of skipping that for "
+                         "files unchanged since a run that passed them (kept in "
+                         "<rootdir>/.conformance-cache/cases)")
     group.addoption("--no-pipeline", action="store_true",
                     help="send each cell to its executor only when its item runs (default: "
                          "the next cell is sent while the current one runs, so executors "
@@ -70,6 +75,8 @@ def _choice(config, option: str, allowed) -> tuple:
 def pytest_configure(config) -> None:
     config.stash[POOL] = Pool()
     config.stash[SEEN_IDS] = {}
+    config.stash[CASE_CACHE] = None if config.getoption("no_case_cache") else CaseCache(
+        os.path.join(str(config.rootpath), ".conformance-cache", "cases"))
     config._conformance_modes = _choice(config, "modes", MODES)
     config._conformance_devices = _choice(config, "devices", DEVICES)
     if not hasattr(config, "workerinput") and not config.getoption("no_conformance_out"):
@@ -130,7 +137,8 @@ class CaseFile(pytest.File):
         if display.startswith(".."):
             display = str(self.path)
         try:
-            case = load_case(str(self.path), _case_root(config, self.path), display=display)
+            case = load_case(str(self.path), _case_root(config, self.path), display=display,
+                             cache=config.stash[CASE_CACHE])
         except CaseError as exc:
             # A bad case file is an error for that file only: the other cases still run
             # (pytest would otherwise stop before running anything).
