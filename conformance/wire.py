@@ -27,6 +27,10 @@ class Receiver:
         self._buffer = b""
 
     def receive(self, timeout: float) -> dict:
+        return json.loads(self.receive_line(timeout).decode("utf-8"))
+
+    def receive_line(self, timeout: float) -> bytes:
+        """The next message as it came (without its newline), not decoded."""
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
@@ -39,4 +43,4 @@ class Receiver:
                     raise Closed()
                 self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line.decode("utf-8"))
+        return line
