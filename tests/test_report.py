@@ -173,6 +173,26 @@ def test_write_all_writes_every_artefact_and_removes_stale_badges(tmp_path, gold
                         "color": "red"}
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+def test_page_written_by_a_forked_child_is_the_same_and_a_failed_child_is_made_up_for(
+        tmp_path, monkeypatch, gold_matrix):
+    monkeypatch.setattr(report.threading, "active_count", lambda: 1)  # as in the orchestrator
+    children = []
+    real_fork = report._fork
+    monkeypatch.setattr(report, "_fork", lambda work: children.append(real_fork(work)) or
+                        children[-1])
+    write_all(gold_matrix, str(tmp_path / "forked"))
+    assert len(children) == 1 and children[0] is not None
+    monkeypatch.setattr(report, "_fork", lambda work: None)
+    write_all(gold_matrix, str(tmp_path / "alone"))
+    page = (tmp_path / "alone" / "index.html").read_text()
+    assert (tmp_path / "forked" / "index.html").read_text() == page
+    # The child fails (here: exits 1 without writing): the parent writes the page itself.
+    monkeypatch.setattr(report, "_fork", lambda work: real_fork(lambda: os._exit(1)))
+    write_all(gold_matrix, str(tmp_path / "failed"))
+    assert (tmp_path / "failed" / "index.html").read_text() == page
+
+
 def test_atomic_write_keeps_the_old_file_when_replacing_fails(tmp_path, monkeypatch):
     target = tmp_path / "matrix.md"
     target.write_text("old report")
