@@ -172,3 +172,40 @@ def test_scheduler_with_one_job_never_runs_two_and_reraises_a_task_error():
         release(name)
     with pytest.raises(ValueError, match="boom"):
         runs.join()
+
+
+def test_builder_skips_the_package_only_when_every_env_has_this_checkouts_files(tmp_path):
+    root = tmp_path
+    (root / "conformance" / "data").mkdir(parents=True)
+    (root / "conformance" / "__init__.py").write_text("x = 1\n")
+    (root / "conformance" / "data" / "t.toml").write_text("[a]\n")
+    (root / "conformance" / "__pycache__").mkdir()
+    (root / "conformance" / "__pycache__" / "m.pyc").write_bytes(b"cache")
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    envs = ["tf2.1-cpu", "tf2.2-cpu"]
+    for name in envs:
+        site = root / ".tox" / name / "lib" / "python3.8" / "site-packages"
+        shutil.copytree(str(root / "conformance"), str(site / "conformance"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    installed = root / ".tox" / "tf2.2-cpu" / "lib" / "python3.8" / "site-packages" / "conformance"
+    assert not orchestrate.package_installed(str(root), envs)  # never built by the orchestrator
+    orchestrate._stamp_package(str(root))
+    assert orchestrate.package_installed(str(root), envs)
+    (installed / "__pycache__").mkdir()
+    (installed / "__pycache__" / "other.pyc").write_bytes(b"other")  # caches do not count
+    assert orchestrate.package_installed(str(root), envs)
+    (installed / "__init__.py").write_text("x = 2\n")  # e.g. installed by hand from other code
+    assert not orchestrate.package_installed(str(root), envs)
+    (installed / "__init__.py").write_text("x = 1\n")
+    (installed / "extra.py").write_text("")
+    assert not orchestrate.package_installed(str(root), envs)
+    (installed / "extra.py").unlink()
+    (root / "conformance" / "data" / "t.toml").write_text("[b]\n")  # the checkout changed
+    assert not orchestrate.package_installed(str(root), envs)
+    (root / "conformance" / "data" / "t.toml").write_text("[a]\n")
+    assert orchestrate.package_installed(str(root), envs)
+    (root / "pyproject.toml").write_text("[project]\nname = 'q'\n")  # metadata may differ
+    assert not orchestrate.package_installed(str(root), envs)
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    assert orchestrate.package_installed(str(root), envs)
+    assert not orchestrate.package_installed(str(root), envs + ["tf2.3-cpu"])  # not built
