@@ -247,3 +247,19 @@ def test_adjacent_change_has_no_gap_note(tmp_path):
     (change,) = combine(d.paths).changes
     assert (change.case, change.mode, change.device) == ("a/x", "eager", "cpu")
     assert change.text == "changed in 2.16: k: kernel:0 → kernel"
+
+
+def test_raw_files_are_json_with_one_record_per_line():
+    from conformance.results import dumps_lines
+
+    data = {"format": "conformance-raw", "reason": None, "env": {"tf": "2.16.2", "keras": None},
+            "cells": [{"case": "a", "observed": {"stdout": "x\ny"}}, {"case": "b"}],
+            "errors": [], "profiles": {}}
+    text = dumps_lines(data)
+    assert json.loads(text) == data
+    assert list(json.loads(text)) == list(data)  # key order kept
+    lines = text.splitlines()
+    assert '  {"case": "a", "observed": {"stdout": "x\\ny"}},' in lines
+    assert '  {"case": "b"}' in lines
+    assert '  "tf": "2.16.2",' in lines
+    assert ' "errors": [],' in lines
