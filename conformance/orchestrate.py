@@ -26,6 +26,7 @@ from . import discovery, versions
 from .errors import UsageError
 from .pool import gpu_absent_reason
 from .results import FORMAT, FORMAT_VERSION, summary, write_json
+from .toxfork import Launcher
 
 
 def _root() -> str:
@@ -253,6 +254,8 @@ def full_main(argv: List[str]) -> int:
                **discovery.exported())
     failed_runs: List[str] = []
     timing = {"build": 0.0, "run": 0.0}
+    # Each run's `tox run` is forked from a process that imported tox once (toxfork).
+    launcher = Launcher(tox, root, env) if runnable else None
 
     def build_failed(item) -> None:
         row, device, name, out = item
@@ -273,17 +276,15 @@ def full_main(argv: List[str]) -> int:
         started = time.monotonic()
         # --no-progress: only pytest's summary is shown (on failure), and tox would start a
         # thread for each progress letter it relays.
-        proc = subprocess.run(tox + ["run", "-e", name, "--skip-pkg-install", "--",
-                                     "--no-progress"], cwd=root, env=env,
-                              capture_output=True, text=True)
+        status, output = launcher.run(["run", "-e", name, "--skip-pkg-install", "--",
+                                       "--no-progress"])
         took = time.monotonic() - started
         timing["run"] += took
         produced = os.path.exists(out) and os.path.getmtime(out) >= time.time() - took - 1
         if not produced:
             failed_runs.append(name)
             progress.say(name, "FAILED to produce results (exit %d): %s"
-                         % (proc.returncode, _last_lines(proc.stdout + proc.stderr, 3)),
-                         finished=True)
+                         % (status, _last_lines(output, 3)), finished=True)
             return
         progress.say(name, "done in %.1fs: %s" % (took, _counts(out)), finished=True)
 
@@ -326,7 +327,10 @@ def full_main(argv: List[str]) -> int:
             if name not in reported:  # tox died before reporting this env
                 runners.add(rank[name], build_failed, by_name[name])
         runners.close()
-        runners.join()
+        try:
+            runners.join()
+        finally:
+            launcher.close()
     wall = time.monotonic() - progress.started
     print("environments: %d run, %d failed to run; wall %.1fs (install phase %.1fs, "
           "runs %.1fs summed)"
