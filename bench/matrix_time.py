@@ -1,6 +1,8 @@
 """Wall time of the full matrix against its lower bound L.
 
-    .tools/bin/python bench/matrix_time.py [--cold] [--log FILE] [-- <args for python -m conformance full>]
+    .tools/bin/python bench/matrix_time.py [--cold] [--log FILE] [-- ARGS]
+
+ARGS go to `python -m conformance full` (e.g. --strict).
 
 L = (Σ over environments of the TF imports the design needs at minimum — one per executor
 profile the corpus uses (v1, tf2, and one per distinct case `env:`) — + Σ bare cell time)

@@ -4,8 +4,9 @@ Set ``CONFORMANCE_HIDE_PYTHONS=3.7,3.8`` to make discovery act as if those were 
 (simulates a machine without them).
 
 Checking a candidate runs it (~20-60 ms; pyenv's shims, ~130 ms each, are skipped: see
-_is_pyenv_shim); tox's plugin would repeat that for every env in every tox process. The orchestrator hands what it found to its tox processes in
-``CONFORMANCE_PYTHONS`` (see ``exported``), which ``find`` trusts while the file exists.
+_is_pyenv_shim); tox's plugin would repeat that for every env in every tox process. The
+orchestrator hands what it found to its tox processes in ``CONFORMANCE_PYTHONS`` (see
+``exported``), which ``find`` trusts while the file exists.
 """
 from __future__ import annotations
 

@@ -182,6 +182,7 @@ def test_builder_skips_the_package_only_when_every_env_has_this_checkouts_files(
     (root / "conformance" / "__pycache__").mkdir()
     (root / "conformance" / "__pycache__" / "m.pyc").write_bytes(b"cache")
     (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (root / "README.md").write_text("# p\n")
     envs = ["tf2.1-cpu", "tf2.2-cpu"]
     for name in envs:
         site = root / ".tox" / name / "lib" / "python3.8" / "site-packages"
@@ -208,4 +209,7 @@ def test_builder_skips_the_package_only_when_every_env_has_this_checkouts_files(
     assert not orchestrate.package_installed(str(root), envs)
     (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     assert orchestrate.package_installed(str(root), envs)
+    (root / "README.md").write_text("# p, described\n")  # the wheel's long description
+    assert not orchestrate.package_installed(str(root), envs)
+    (root / "README.md").write_text("# p\n")
     assert not orchestrate.package_installed(str(root), envs + ["tf2.3-cpu"])  # not built
