@@ -223,11 +223,12 @@ class Pool:
             if key not in self.servers and key not in self.failed:
                 self.servers[key] = Server(key)
 
-    def ready(self, key: ProfileKey, queued: int = 1) -> Optional[Server]:
-        """The profile's process if it is up and has at most `queued` requests in hand,
-        else None (never starts or waits for one)."""
+    def ready(self, key: ProfileKey) -> Optional[Server]:
+        """The profile's process if it is up and has at most one request in hand (so a
+        request sent now is at most second in line), else None (never starts or waits for
+        one)."""
         server = self.servers.get(key)
-        return server if server is not None and server.up and server.queued <= queued else None
+        return server if server is not None and server.up and server.queued <= 1 else None
 
     def get(self, key: ProfileKey) -> Server:
         """Raises RuntimeError (with the reason) if the profile cannot start."""

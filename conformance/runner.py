@@ -50,10 +50,11 @@ def start_cell(case: Case, mode: str, device: str, pool: Pool,
     process is up and has at most one request in hand, else returns None, having done
     nothing; it never starts a process or waits for one."""
     key = profile_key(case, mode, device)
+    absent = gpu_absent_reason() if device == "gpu" else None  # then the cell is a skip
     server = None
     if ahead:
         server = pool.ready(key)
-        if server is None and not (device == "gpu" and gpu_absent_reason()):
+        if server is None and not absent:
             return None
     record = {
         "case": case.id, "file": case.file, "line": case.line, "title": case.title,
@@ -62,10 +63,8 @@ def start_cell(case: Case, mode: str, device: str, pool: Pool,
         "expect": None, "mismatches": [], "observed": None,
         "repro": repro_command(case, mode, device),
     }
-    if device == "gpu":
-        absent = gpu_absent_reason()
-        if absent:
-            return _done(record, "skip", absent)
+    if absent:
+        return _done(record, "skip", absent)
     first = key not in pool.announced
     if server is None:
         try:
