@@ -15,7 +15,7 @@ from tox.config.types import EnvList
 from tox.plugin import impl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conformance import discovery, versions
+from conformance.envs import discovery, versions
 
 ROWS = versions.by_minor()
 NAMES = versions.env_names(list(ROWS.values()))
@@ -31,8 +31,16 @@ def tox_add_core_config(core_conf, state):
     core_conf.loaders.insert(0, MemoryLoader(env_list=EnvList(NAMES + ["report"])))
 
 
+UNIT_ENVS = {"in-env-unit": "3.7"}  # the in-environment side's tests on its oldest Python
+
+
 @impl
 def tox_add_env_config(env_conf, state):
+    if env_conf.name in UNIT_ENVS:
+        found = discovery.find(UNIT_ENVS[env_conf.name])
+        if found:
+            env_conf.loaders.insert(0, MemoryLoader(base_python=[found[0]]))
+        return
     parsed = versions.parse_env_name(env_conf.name)
     if parsed is None or parsed[0] not in ROWS:
         return

@@ -1,23 +1,25 @@
 """Conformance suite for TensorFlow variable_scope / name_scope / reuse semantics.
 
 The public API is what a tool needs to load cases and check observations; running cells
-goes through the pytest plugin (``pytest cases/``) or ``python -m conformance``.
+goes through the pytest plugin (``pytest cases/``) or ``python -m conformance``. The
+layers are drawn in docs/architecture.md.
 
-The names below are imported on first use (PEP 562), so that the executor processes
-(``python -m conformance.sandbox``) and the tox plugin do not pay for the case loader's
-YAML and JSON Schema imports.
+The names below are imported on first use (PEP 562), so that the executor processes and
+the tox plugin do not pay for the case loader's YAML and JSON Schema imports.
 """
 from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
-    "Case": "case", "Expect": "case", "Variant": "case", "load_case": "case",
-    "CaseError": "errors", "ConformanceError": "errors",
-    "Mismatch": "matcher", "compare": "matcher",
-    "run_cell": "runner",
+    "Case": "case.model", "Expect": "case.model", "Variant": "case.model",
+    "load_case": "case.load",
+    "CaseError": "errors", "ConformanceError": "errors", "Problem": "errors",
+    "Mismatch": "case.compare", "compare": "case.compare",
+    "CellRecord": "results.record",
+    "run_cell": "execution.cell",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -27,7 +29,8 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError("module %r has no attribute %r" % (__name__, name))
-    value = getattr(importlib.import_module("." + module, __name__), name)
+    attr = "run" if name == "run_cell" else name
+    value = getattr(importlib.import_module("." + module, __name__), attr)
     globals()[name] = value
     return value
 

@@ -1,39 +1,67 @@
 """Exceptions of the conformance package.
 
-    ConformanceError              base of everything raised on purpose
-     ├── CaseError                a case file is malformed; carries file, line and key
-     ├── UsageError               bad command-line input (CLI); states the valid form
-     ├── ExecutorError            the executor process could not run a cell
-     │    ├── CellCrashed         the process running the cell died (signal / exit)
-     │    └── CellTimedOut        the cell ran past its time limit and was killed
-     └── ResultsError             a results file cannot be read or written
+    ConformanceError          base of everything raised on purpose
+     ├── CaseError            a case file is malformed: every problem found in it, each
+     │                        with file, line and key (``Problem``)
+     ├── UsageError           bad command-line input (CLI); states the valid form
+     ├── ExecutorError        an executor process could not start (its cells are `error`)
+     └── ResultsError         a results file cannot be read or written
 
-A user mistake (CaseError, UsageError) is shown as one line, never a traceback; anything
-else escaping is a bug in the runner and keeps its traceback.
+A user mistake (CaseError, UsageError) is shown as one line per problem, never a
+traceback; anything else escaping is a bug in the runner and keeps its traceback. A cell
+that crashes or times out is a result (``crash``, ``timeout``), not an exception.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional
 
 
 class ConformanceError(Exception):
     """Base class of all errors raised by this package on purpose."""
 
 
-class CaseError(ConformanceError):
-    """A case file cannot be loaded: ``<file>:<line>: <key>: <what was wrong>``."""
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a key, a NUL) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
-    def __init__(self, file: str, line: int | None, key: str, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.key = key
-        self.message = message
-        super().__init__(str(self))
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a case file: ``<file>:<line>: <key>: <message>``."""
+
+    file: str
+    line: Optional[int]
+    key: str
+    message: str
 
     def __str__(self) -> str:
         where = self.file if self.line is None else "%s:%d" % (self.file, self.line)
-        return "%s: %s: %s" % (where, self.key, self.message) if self.key else "%s: %s" % (
-            where,
-            self.message,
-        )
+        parts = [one_line(where)] + ([one_line(self.key)] if self.key else []) + [
+            one_line(self.message)]
+        return ": ".join(parts)
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "key": self.key,
+                "message": str(self)}
+
+
+class CaseError(ConformanceError):
+    """A case file cannot be loaded; ``problems`` lists everything wrong with it, in line
+    order. ``CaseError(file, line, key, message)`` is the one-problem form."""
+
+    def __init__(self, file: str, line: Optional[int] = None, key: str = "",
+                 message: str = "", problems: Optional[List[Problem]] = None) -> None:
+        self.problems = list(problems) if problems else [Problem(file, line, key, message)]
+        first = self.problems[0]
+        self.file, self.line, self.key, self.message = (first.file, first.line, first.key,
+                                                         first.message)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class UsageError(ConformanceError):
@@ -41,15 +69,7 @@ class UsageError(ConformanceError):
 
 
 class ExecutorError(ConformanceError):
-    """The executor could not run a cell."""
-
-
-class CellCrashed(ExecutorError):
-    """The process running a cell died."""
-
-
-class CellTimedOut(ExecutorError):
-    """A cell ran past its time limit."""
+    """An executor process could not start; the message says why."""
 
 
 class ResultsError(ConformanceError):

@@ -1,0 +1,46 @@
+"""Command line: ``python -m conformance COMMAND``, one module per command.
+
+``run`` is the in-environment command (it runs inside every TF environment, Python 3.7
+included) and imports nothing from the host side; the others are host commands, imported
+only when asked for.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import List, Optional
+
+from ..errors import UsageError
+
+# name -> (module in this package, what it does)
+COMMANDS = {
+    "run": ("run", "run the cases in this environment"),
+    "matrix": ("matrix", "combine reports/raw/*.json into the compatibility matrix"),
+    "full": ("full", "build every TF environment, run the corpus in each, write the matrix"),
+    "envs": ("envs", "list TF environments and whether each can be built here"),
+    "coverage": ("api_coverage",
+                 "write docs/coverage.md: scope APIs/parameters the corpus exercises"),
+}
+
+
+def _usage(out) -> None:
+    print("usage: python -m conformance {%s} [options]\n" % ",".join(COMMANDS), file=out)
+    for name, (_, text) in COMMANDS.items():
+        print("  %-8s %s" % (name, text), file=out)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        _usage(sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if argv[0] not in COMMANDS:
+        _usage(sys.stderr)
+        print("\nerror: unknown command %r" % argv[0], file=sys.stderr)
+        return 2
+    module = importlib.import_module("." + COMMANDS[argv[0]][0], __name__)
+    try:
+        return module.main(argv[1:])
+    except UsageError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2

@@ -1,0 +1,96 @@
+"""``python -m conformance matrix``: combine reports/raw/*.json and write the reports.
+
+    python -m conformance matrix [--raw DIR] [--out DIR] [--strict]
+
+Prints where it wrote files and a summary per TF version and device. Problems (unreadable
+or foreign raw files, duplicates, case files that did not load) are one line each on
+stderr, never a traceback. ``--strict`` exits 1 when any cell is fail / xpass / error /
+crash / timeout (listing at most 50 of them), when a raw file had to be skipped, or
+when a case file did not load.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from typing import List, Optional
+
+from ..matrix.combine import combine
+from ..matrix.report import findings, view, write_all
+from ..results.files import write_text
+from ..vocabulary import ENV_STATUSES
+
+MAX_LISTED = 50
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m conformance matrix",
+        description="Combine per-environment results into matrix.json/.md, index.html, badges.",
+    )
+    p.add_argument("--raw", default=os.path.join("reports", "raw"),
+                   help="directory of <env>.json result files (default: reports/raw)")
+    p.add_argument("--out", default="reports", help="output directory (default: reports)")
+    p.add_argument("--findings", metavar="PATH",
+                   help="also write the behaviour changes as Markdown here (docs/findings.md)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 if any cell failed (fail/xpass/error/crash/timeout) "
+                        "or a raw file was skipped")
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed by argparse
+        return exc.code if isinstance(exc.code, int) else 2
+    if not os.path.isdir(args.raw):
+        print("matrix: --raw %s: not a directory (expected the folder of <env>.json files)"
+              % args.raw, file=sys.stderr)
+        return 2
+    paths = sorted(glob.glob(os.path.join(args.raw, "*.json")))
+    if not paths:
+        print("matrix: no *.json result files in %s" % args.raw, file=sys.stderr)
+        return 1
+    m = combine(paths)
+    for problem in m.problems:
+        print("problem: %s" % problem, file=sys.stderr)
+    for error in m.case_errors:
+        print("case file did not load: %s" % error, file=sys.stderr)
+    try:
+        written = write_all(m, args.out)
+        if args.findings:
+            write_text(args.findings, findings.render(m))
+            written.append(args.findings)
+    except OSError as exc:
+        print("matrix: cannot write to %s: %s" % (args.out, exc.strerror or exc), file=sys.stderr)
+        return 1
+    print("read %d result files; wrote %d files to %s (matrix.json, matrix.md, index.html, "
+          "badges/)" % (len(paths), len(written), args.out))
+    counts = view.summary(m)
+    for c in m.columns:
+        count = counts[c.key]
+        if c.status in ENV_STATUSES:
+            line = view.LABELS[c.status] + (": %s" % view.first_line(c.reason) if c.reason else "")
+        else:
+            line = ", ".join("%d %s" % (n, view.LABELS[o]) for o, n in count.items() if n)
+            if c.status == "no_env":
+                line = "no %s environment; %s" % (c.device, line or "no cells")
+        print("  tf %-5s %-3s %s" % (c.tf_minor, c.device, line or "no cells"))
+    if m.changes:
+        print("%d behaviour changes across TF versions (see matrix.md)" % len(m.changes))
+    if not args.strict:
+        return 0
+    failed = view.bad_cells(m)
+    for (case, tf_minor, mode, device), cell in failed[:MAX_LISTED]:
+        reason = view.explain(cell, 100)
+        print("%s %s %s/%s/%s%s" % (cell.outcome.upper(), case, tf_minor, mode, device,
+                                    ": " + reason if reason else ""))
+    if len(failed) > MAX_LISTED:
+        print("... and %d more" % (len(failed) - MAX_LISTED))
+    if failed or m.problems or m.case_errors:
+        print("strict: %d failed cells, %d problems, %d case files not loaded"
+              % (len(failed), len(m.problems), len(m.case_errors)), file=sys.stderr)
+        return 1
+    return 0

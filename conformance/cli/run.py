@@ -1,0 +1,86 @@
+"""``python -m conformance run``: run cases in this environment (in-environment side).
+
+Its case roots are the nearest folder named ``cases`` above each path given (so that case
+ids are what the corpus calls them), else the path itself (a folder) or its folder.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List
+
+PLUGIN = "conformance.pytest_plugin"
+
+
+def entry_point_installed() -> bool:
+    """Whether the pytest11 entry point of this package is installed (else ``-p``)."""
+    if sys.version_info >= (3, 8):
+        from importlib import metadata
+    else:  # pragma: no cover - Python 3.7 (TF 1.15)
+        import importlib_metadata as metadata
+    eps = metadata.entry_points()
+    group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])
+    return any(ep.value == PLUGIN for ep in group)
+
+
+def case_root(path: str) -> str:
+    path = os.path.abspath(path)
+    for parent in [path] + [os.path.dirname(path)] + _ancestors(path):
+        if os.path.basename(parent) == "cases":
+            return parent
+    return path if os.path.isdir(path) else os.path.dirname(path)
+
+
+def _ancestors(path: str) -> List[str]:
+    out = []
+    while os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+        out.append(path)
+    return out
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance run",
+        description="Run the cases with this environment's TensorFlow and write the results "
+                    "file (reports/raw/<env>.json). Unknown options go to pytest.")
+    parser.add_argument("paths", nargs="*", default=["cases"],
+                        help="case files or directories (default: cases)")
+    parser.add_argument("--modes", help="comma-separated subset of v1,graph,eager,function")
+    parser.add_argument("--devices", help="comma-separated subset of cpu,gpu")
+    parser.add_argument("--env-name", help="environment name (default tf<minor>-py<X.Y>-<device>)")
+    parser.add_argument("--out", help="results file (default reports/raw/<env>.json)")
+    parser.add_argument("--no-out", action="store_true",
+                        help="write no results file (for a reproduction)")
+    parser.add_argument("--show", action="store_true",
+                        help="print what TF observed in every cell, passing ones too")
+    parser.add_argument("--junit", help="also write JUnit XML to this path")
+    parser.add_argument("-n", "--workers", default="0",
+                        help="pytest-xdist workers: a number or 'auto' (default 0: in-process)")
+    parser.add_argument("--timeout", type=float, help="time limit per cell in seconds")
+    parser.add_argument("-k", dest="keyword", help="only cells matching this pytest -k expression")
+    args, rest = parser.parse_known_args(argv)
+    import pytest
+
+    # The CLI itself imported this package before pytest loads it as a plugin: nothing in
+    # it needs assertion rewriting, so the "already imported" warning is noise.
+    pytest_args = list(args.paths) + ["-p", "no:cacheprovider", "-q", "-rfE",
+                                      "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if not entry_point_installed():
+        pytest_args += ["-p", PLUGIN]
+    for root in dict.fromkeys(case_root(p) for p in args.paths):
+        pytest_args += ["--case-root", root]
+    if args.no_out:
+        pytest_args.append("--no-conformance-out")
+    if args.show:
+        pytest_args.append("--show")
+    if args.workers not in ("0", 0):
+        pytest_args += ["-n", str(args.workers)]
+    for flag, value in (("--modes", args.modes), ("--devices", args.devices),
+                        ("--conformance-env", args.env_name), ("--conformance-out", args.out),
+                        ("--junitxml", args.junit), ("--cell-timeout", args.timeout),
+                        ("-k", args.keyword)):
+        if value is not None:
+            pytest_args += [flag, str(value)]
+    return int(pytest.main(pytest_args + rest))

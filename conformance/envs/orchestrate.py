@@ -1,0 +1,238 @@
+"""The full matrix: build every TF environment it can, run the corpus in each, combine.
+
+Host side. Uses tox (with tox-uv) for the environments and decides what can run here: a
+version whose Python is missing becomes an `unavailable` column with the reason, a GPU
+environment on a machine without a GPU is not built and becomes `not_run`, a failed
+install is `unavailable` with the installer's last words. ``Orchestrator.run`` takes these
+steps: plan (what can run), build (one `tox run-parallel --notest` for every env, each
+env's run starting as soon as its install is reported), run (each env's `tox run`, forked
+by ``toxfork``, longest first, ``scheduler``), report (the matrix).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+from ..errors import UsageError
+from ..execution.pool import gpu_absent_reason
+from ..results import raw
+from ..results.writer import count_outcomes, write_json
+from . import discovery, versions
+from .package import package_installed, stamp_package
+from .scheduler import Scheduler
+from .toxfork import Launcher
+
+_TOX_DONE = re.compile(r"^(\S+): (OK|FAIL)\b(.*)$")
+
+
+def project_root() -> str:
+    """The project directory: where tox.ini and cases/ live (the current directory)."""
+    here = os.getcwd()
+    if not os.path.exists(os.path.join(here, "tox.ini")):
+        raise UsageError("run from the project directory (the one with tox.ini and cases/)")
+    return here
+
+
+def tox_command() -> List[str]:
+    exe = shutil.which("tox")
+    if exe is None:
+        raise UsageError("tox is not installed: run ./run matrix (it installs tox and tox-uv)")
+    return [exe]
+
+
+class Progress:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+
+    def say(self, name: str, text: str, finished: bool = False) -> None:
+        with self.lock:
+            if finished:
+                self.done += 1
+            print("[%5.0fs %2d/%d] %-12s %s" % (time.monotonic() - self.started, self.done,
+                                                self.total, name, text), flush=True)
+
+
+def _counts(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            cells = json.load(f)["cells"]
+    except (OSError, ValueError, KeyError):
+        return "no results file"
+    counts = count_outcomes(cells)
+    return ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no cells"
+
+
+def _previous_duration(path: str) -> float:
+    """Seconds the last complete run of this environment took (0 if unknown)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return float(data["env"]["duration"]) if data.get("status") == "complete" else 0.0
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+def _last_lines(text: str, n: int = 1) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return " | ".join(lines[-n:]) if lines else "no output"
+
+
+@dataclass
+class Env:
+    row: versions.TFVersion
+    device: str
+    name: str
+    out: str  # its raw results file
+
+
+class Orchestrator:
+    """One matrix run over ``rows`` (see the module docstring for its steps)."""
+
+    def __init__(self, root: str, rows: List[versions.TFVersion], jobs: int,
+                 build_jobs: int) -> None:
+        self.root, self.rows, self.jobs, self.build_jobs = root, rows, jobs, build_jobs
+        self.tox = tox_command()
+        self.raw = os.path.join(root, "reports", "raw")
+        self.progress = Progress(2 * len(rows))
+        self.failed: List[str] = []
+        self.timing = {"build": 0.0, "run": 0.0}
+        self.env: Dict[str, str] = {}
+        self.launcher: Optional[Launcher] = None
+
+    def run(self) -> List[Env]:
+        """Build and run every environment that can run here; returns those."""
+        runnable = self.plan()
+        for row in versions.load():  # every row: tox configures all envs, not just these
+            discovery.find_any(row.pythons)
+        self.env = dict(os.environ,
+                        CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"),
+                        **discovery.exported())
+        if runnable:
+            # Each env's `tox run` is forked from a process that imported tox once.
+            self.launcher = Launcher(self.tox, self.root, self.env)
+            try:
+                self.build_and_run(runnable)
+            finally:
+                self.launcher.close()
+        wall = time.monotonic() - self.progress.started
+        print("environments: %d run, %d failed to run; wall %.1fs (install phase %.1fs, "
+              "runs %.1fs summed)" % (len(runnable), len(self.failed), wall,
+                                      self.timing["build"], self.timing["run"]), flush=True)
+        return runnable
+
+    def plan(self) -> List[Env]:
+        """Write the placeholder of every env that cannot or need not run; the others,
+        longest run first (by the last run's duration, else newest TF first: its imports
+        are the slowest), so that the short ones fill the tail."""
+        os.makedirs(self.raw, exist_ok=True)
+        gpu_reason = gpu_absent_reason()
+        runnable = []
+        for row in self.rows:
+            for device in versions.DEVICES:
+                env = Env(row, device, row.env_name(device),
+                          os.path.join(self.raw, row.env_name(device) + ".json"))
+                found = discovery.find_any(row.pythons)
+                if device == "gpu" and gpu_reason:
+                    self._placeholder(env, "not_run", gpu_reason)
+                elif found is None:
+                    self._placeholder(env, "unavailable", discovery.missing_reason(row.pythons))
+                else:
+                    runnable.append(env)
+        runnable.reverse()
+        runnable.sort(key=lambda e: -_previous_duration(e.out))
+        return runnable
+
+    def _placeholder(self, env: Env, status: str, reason: str) -> None:
+        write_json(env.out, raw.placeholder(env.name, env.row.minor, env.device, status,
+                                            reason))
+        self.progress.say(env.name, "%s: %s" % (status.replace("_", " "), reason),
+                          finished=True)
+
+    def build_and_run(self, runnable: List[Env]) -> None:
+        """One tox process installs every env (`-p`): it builds the package wheel once and
+        shares it. Each env's run starts as soon as its install is reported."""
+        by_name = {e.name: e for e in runnable}
+        rank = {name: i for i, name in enumerate(by_name)}
+        for e in runnable:
+            self.progress.say(e.name, "building (TF %s, %s)" % (e.row.release, e.device))
+        started = time.monotonic()
+        installed = package_installed(self.root, list(by_name))
+        builder = subprocess.Popen(
+            self.tox + ["run-parallel", "--notest", "-p", str(max(1, self.build_jobs)),
+                        "--parallel-no-spinner", "-e", ",".join(by_name)]
+            + (["--skip-pkg-install"] if installed else []),
+            cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        runners = Scheduler(self.jobs)
+        reported = set()
+        for line in builder.stdout:
+            match = _TOX_DONE.match(line.strip())
+            if not match or match.group(1) not in by_name or match.group(1) in reported:
+                continue
+            name = match.group(1)
+            reported.add(name)
+            if match.group(2) == "OK":
+                self.progress.say(name, "built (%s)" % match.group(3).strip(" ()"))
+                runners.add(rank[name], self.run_env, by_name[name])
+            else:
+                runners.add(rank[name], self.build_failed, by_name[name])
+        if builder.wait() == 0 and not installed:
+            stamp_package(self.root)
+        self.timing["build"] = time.monotonic() - started
+        for name in by_name:
+            if name not in reported:  # tox died before reporting this env
+                runners.add(rank[name], self.build_failed, by_name[name])
+        runners.close()
+        runners.join()
+
+    def build_failed(self, env: Env) -> None:
+        # Re-run alone to capture why (tox -p only summarises a failure).
+        proc = subprocess.run(self.tox + ["run", "-e", env.name, "--notest"], cwd=self.root,
+                              env=self.env, capture_output=True, text=True)
+        if proc.returncode == 0:  # a passing hiccup: the env is there now
+            self.progress.say(env.name, "built (second try)")
+            self.run_env(env)
+            return
+        self._placeholder(env, "unavailable", "install failed: %s"
+                          % _last_lines(proc.stdout + proc.stderr, 2))
+
+    def run_env(self, env: Env) -> None:
+        self.progress.say(env.name, "running")
+        started = time.monotonic()
+        # --no-progress: only pytest's summary is shown (on failure), and tox would start a
+        # thread for each progress letter it relays.
+        assert self.launcher is not None
+        status, output = self.launcher.run(["run", "-e", env.name, "--skip-pkg-install",
+                                            "--", "--no-progress"])
+        took = time.monotonic() - started
+        self.timing["run"] += took
+        produced = os.path.exists(env.out) and os.path.getmtime(env.out) >= time.time() - took - 1
+        if not produced:
+            self.failed.append(env.name)
+            self.progress.say(env.name, "FAILED to produce results (exit %d): %s"
+                              % (status, _last_lines(output, 3)), finished=True)
+            return
+        self.progress.say(env.name, "done in %.1fs: %s" % (took, _counts(env.out)),
+                          finished=True)
+
+
+def select_rows(only: Optional[str]) -> List[versions.TFVersion]:
+    rows = versions.load()
+    if not only:
+        return rows
+    wanted = {v.strip() for v in only.split(",")}
+    unknown = wanted - {r.minor for r in rows}
+    if unknown:
+        raise UsageError("--only: unknown TF versions %s (known: %s)"
+                         % (", ".join(sorted(unknown)), ", ".join(r.minor for r in rows)))
+    return [r for r in rows if r.minor in wanted]

@@ -1,0 +1,137 @@
+"""One cell, end to end: choose the expectation, run the code, compare, make the record.
+
+TF-free: the code runs in an executor process (``pool``); this module only decides.
+``start`` sends a cell to its executor and returns a ``Pending`` (or the finished record
+when no executor is needed); ``finish`` waits for the reply and makes the record.
+"""
+from __future__ import annotations
+
+import functools
+import shlex
+import time
+from typing import Callable, Dict, Optional, Union
+
+from ..case.choose import Choice, choose
+from ..case.compare import compare
+from ..case.model import Case
+from ..errors import ExecutorError
+from ..results.record import CellRecord
+from ..vocabulary import behaviour_of
+from . import environment, isolation, wire
+from .pool import Pool, ProfileKey, Server, gpu_absent_reason
+
+Versions = Dict[str, Optional[str]]
+
+
+def repro_command(case: Case, mode: str, device: str, env: Optional[str] = None) -> str:
+    """The command that runs this one cell again and prints what TF observed, writing no
+    results. ``env``: the tox environment it ran in (``./run cell`` uses its Python)."""
+    cell = "%s --modes %s --devices %s" % (shlex.quote(case.file), mode, device)
+    if env:
+        return "./run cell %s %s" % (shlex.quote(env), cell)
+    return "python -m conformance run %s --no-out --show" % cell
+
+
+def profile_key(case: Case, mode: str, device: str) -> ProfileKey:
+    """The executor process a cell runs in: (behaviour, device, the case's env settings)."""
+    return (behaviour_of(mode), device, tuple(sorted(case.env.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def own_process_reason(code: str) -> Optional[str]:
+    return isolation.own_process_reason(code)
+
+
+class Pending:
+    """A cell whose request is with its executor process; ``finish`` collects it."""
+
+    def __init__(self, record: CellRecord, choice: Choice, server: Server, ident: int,
+                 again: Callable[[], CellRecord]) -> None:
+        self.record, self.choice, self.server, self.ident = record, choice, server, ident
+        self.sent = time.perf_counter()
+        self.again = again  # runs the cell from scratch (if its request was lost)
+
+
+Started = Union[Pending, CellRecord]
+
+
+def run(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = None,
+        local_versions: Optional[Versions] = None) -> CellRecord:
+    return finish(start(case, mode, device, pool, env, local_versions))
+
+
+def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = None,
+          local_versions: Optional[Versions] = None, ahead: bool = False
+          ) -> Optional[Started]:
+    """Send the cell to its executor process without waiting for the reply. ahead=True
+    (sending a later cell while an earlier one runs): only if the process is up and has at
+    most one request in hand, else returns None, having done nothing; it never starts a
+    process or waits for one."""
+    key = profile_key(case, mode, device)
+    absent = gpu_absent_reason() if device == "gpu" else None  # then the cell is a skip
+    server = None
+    if ahead:
+        server = pool.ready(key)
+        if server is None and not absent:
+            return None
+    record = CellRecord(case=case.id, file=case.file, line=case.line, title=case.title,
+                        tags=list(case.tags), mode=mode, device=device,
+                        repro=repro_command(case, mode, device, env))
+    if absent:
+        return record.finish("skip", absent)
+    first = key not in pool.announced
+    if server is None:
+        try:
+            server = pool.get(key)
+        except ExecutorError as exc:
+            return record.finish("error", str(exc))
+    if first:
+        pool.announced.add(key)
+        record.profile = dict({"key": "%s-%s" % key[:2], "env": dict(key[2]),
+                               "startup_seconds": round(server.startup_seconds, 3)},
+                              **server.facts)
+    if device == "gpu" and not server.facts.get("gpus"):
+        why = "no GPU visible to TensorFlow"
+        if not server.facts.get("cuda_build"):
+            why += " (this TensorFlow build has no CUDA support)"
+        return record.finish("skip", why)
+
+    versions = dict(local_versions or environment.versions())
+    versions["tf"] = server.facts.get("tf") or versions.get("tf")
+    versions["python"] = server.facts.get("python") or versions.get("python")
+    choice = choose(case, versions, mode, device)
+    record.variant = choice.index
+    record.note = choice.note
+    record.expect = choice.expect.to_dict()
+    request = wire.Request(id=0, code=case.code, code_line=case.code_line, file=case.file,
+                           mode=mode, device=device, probe=case.probe(),
+                           timeout=case.timeout,
+                           isolate=own_process_reason(case.code) is not None)
+    return Pending(record, choice, server, server.submit(request),
+                   lambda: run(case, mode, device, pool, env, local_versions))
+
+
+def finish(started: Started) -> CellRecord:
+    """Wait for a started cell's reply (see ``start``) and make its record."""
+    if not isinstance(started, Pending):
+        return started  # finished without a process
+    reply = started.server.receive(started.ident)
+    if reply.outcome == "lost":  # queued behind a request whose process died: run it afresh
+        return started.again()
+    record, choice = started.record, started.choice
+    # The executor process times the cell itself: the client's clock would also count the
+    # time the request waited behind the one sent before it.
+    seconds = reply.seconds if reply.seconds is not None else time.perf_counter() - started.sent
+    record.duration = round(seconds, 6)
+    record.worker_retired = reply.retire
+    if reply.outcome != "ok":
+        return record.finish(reply.outcome, reply.reason)
+    record.observed = reply.observed
+    mismatches = compare(choice.expect, reply.observed)
+    record.mismatches = [m.to_dict() for m in mismatches]
+    if choice.xfail is not None:
+        if mismatches:
+            return record.finish("xfail", choice.xfail)
+        return record.finish("xpass", "expected to fail (%s) but the expectation held"
+                             % choice.xfail)
+    return record.finish("fail" if mismatches else "pass")

@@ -1,0 +1,332 @@
+"""Runs one cell's code under TensorFlow and records what happened.
+
+The only module that imports TensorFlow. It runs inside an executor process
+(``conformance.sandbox``) whose behaviour profile (TF1 via ``disable_v2_behavior`` or TF2)
+was fixed by ``setup`` before any case ran. Everything it returns is plain JSON data.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+
+from . import observe
+
+tf = None      # tensorflow.compat.v1, bound by setup()
+tf2 = None     # tensorflow.compat.v2
+np = None
+_TF_VERSION = (0, 0)
+_EAGER_AT_START = False
+_GRAPH_BEFORE_CELL = None  # the default graph when the current cell started (after resets)
+
+SEED = 0  # every cell starts from the same random state: values are reproducible
+
+
+def setup(behaviour: str) -> dict:
+    """Import TF once and fix the process-wide behaviour: "v1" or "tf2"."""
+    global tf, tf2, np, _TF_VERSION
+    import numpy
+    import tensorflow
+
+    np = numpy
+    tf = tensorflow.compat.v1
+    tf2 = tensorflow.compat.v2
+    _TF_VERSION = tuple(int(p) for p in tensorflow.__version__.split(".")[:2])
+    if behaviour == "v1" and _TF_VERSION[0] >= 2:
+        tf.disable_v2_behavior()
+    elif behaviour == "tf2" and _TF_VERSION[0] < 2:
+        tf.enable_v2_behavior()
+    global _EAGER_AT_START
+    _EAGER_AT_START = bool(tf.executing_eagerly())
+    return {
+        "behaviour": behaviour,
+        "tf": tensorflow.__version__,
+        "tf2_enabled": _tf2_enabled(),
+        "eager": bool(tf.executing_eagerly()),
+        "numpy": numpy.__version__,
+        "cuda_build": bool(tensorflow.test.is_built_with_cuda()),
+    }
+
+
+def _tf2_enabled() -> bool:
+    internal = getattr(tf2, "__internal__", None)
+    if hasattr(internal, "tf2"):
+        return bool(internal.tf2.enabled())
+    from tensorflow.python import tf2 as _tf2  # TF < 2.5: no public accessor
+
+    return bool(_tf2.enabled())
+
+
+def list_gpus() -> list:
+    """Physical GPUs TF sees. Initialises CUDA: call it only in a throwaway process."""
+    config = tf2.config if hasattr(tf2.config, "list_physical_devices") else tf.config.experimental
+    return [d.name for d in config.list_physical_devices("GPU")]
+
+
+def prepare_gpus() -> None:
+    """Let several processes share a GPU: allocate memory on demand."""
+    exp = tf.config.experimental
+    for gpu in exp.list_physical_devices("GPU"):
+        with contextlib.suppress(Exception):
+            exp.set_memory_growth(gpu, True)
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def reset_between_cells(mode: str) -> None:
+    """Drop the process-wide state an earlier cell can leave behind, so a reused worker
+    behaves like a fresh process. Measured: after an eager get_variable, a tf.function
+    that calls get_variable succeeds, while on a fresh process it raises; after
+    reset_default_graph() it raises again, as on a fresh process (the eager variable and
+    scope stores live in the global default graph's collections)."""
+    if mode in ("eager", "function"):
+        tf.reset_default_graph()
+    # Keras 3 keeps layer-name counters in a process-global state, not per graph
+    # (Keras 2 / tf_keras key theirs by graph, which the fresh or reset graph covers).
+    keras = sys.modules.get("keras")
+    if keras is not None and _keras_major(keras) >= 3:
+        clear = keras.backend.clear_session
+        try:
+            clear(free_memory=False)  # gc.collect() would cost ~10+ ms per cell
+        except TypeError:  # older Keras 3: no free_memory argument
+            clear()
+
+
+def _keras_major(module) -> int:
+    try:
+        return int(str(getattr(module, "__version__", "0")).split(".")[0])
+    except ValueError:
+        return 0
+
+
+def state() -> dict:
+    """TF's and Keras' process-wide flags that a cell can change and a reset does not
+    restore (compared from cell to cell by isolation.Guard)."""
+    try:
+        from tensorflow.python.eager import context
+
+        scope = context.context().scope_name
+    except Exception:  # private API moved: a constant that still makes a fresh worker
+        scope = "<unknown>"
+    return {
+        "execution mode": bool(tf.executing_eagerly()) == _EAGER_AT_START,
+        "open name scope": scope,
+        "default graph": tf.get_default_graph() is _GRAPH_BEFORE_CELL
+        or _GRAPH_BEFORE_CELL is None,
+        "TF2 behaviour": _tf2_enabled(),
+        "resource variables": _flag("tensorflow.python.ops.variable_scope",
+                                    "_DEFAULT_USE_RESOURCE"),
+        "control flow v2": _flag("tensorflow.python.ops.control_flow_util",
+                                 "ENABLE_CONTROL_FLOW_V2"),
+        "tensor equality": getattr(tf.Tensor, "_USE_EQUALITY", None),
+        "functions run eagerly": _call(getattr(tf.config, "functions_run_eagerly", None) or
+                                       getattr(tf.config, "experimental_functions_run_eagerly",
+                                               None)),
+        "Keras settings": tuple(_call(getattr(sys.modules.get(name), fn, None))
+                                for name, fn in _KERAS_SETTINGS if name in sys.modules),
+    }
+
+
+# Keras' global settings, wherever the installed Keras keeps them (read only if loaded).
+_KERAS_SETTINGS = tuple(
+    (module, fn)
+    for module in ("keras.src.backend.config", "keras.src.backend_config", "keras.backend",
+                   "tf_keras.src.backend_config", "tensorflow.python.keras.backend_config")
+    for fn in ("floatx", "epsilon", "image_data_format")
+) + tuple(
+    (module, "global_policy")
+    for module in ("keras.src.dtype_policies.dtype_policy", "keras.src.mixed_precision.policy",
+                   "tf_keras.src.mixed_precision.policy",
+                   "tensorflow.python.keras.mixed_precision.policy")
+)
+
+
+def _flag(module: str, name: str):
+    return getattr(sys.modules.get(module), name, None)
+
+
+def _call(fn):
+    if fn is None:
+        return None
+    try:
+        value = fn()
+    except Exception:
+        return "<error>"
+    return getattr(value, "name", value)
+
+
+def guarded_modules() -> list:
+    """Modules whose attributes a cell must leave as they are: those a case's namespace
+    starts with, and where TF's variable and scope machinery lives."""
+    names = ("tensorflow", "tensorflow.python.ops.variable_scope",
+             "tensorflow.python.ops.variables", "tensorflow.python.framework.ops",
+             "tensorflow.python.ops.resource_variable_ops")
+    return [tf, tf2, np] + [sys.modules[n] for n in names if n in sys.modules]
+
+
+class Fatal(Exception):
+    """The case's code raised what would end the program (SystemExit, KeyboardInterrupt):
+    the cell is a crash, said with the real cause."""
+
+
+def run_cell(req) -> dict:
+    """Run the request's code in its mode on its device; return the observed record.
+    Raises Fatal when the code tried to end the process."""
+    global _GRAPH_BEFORE_CELL
+    _GRAPH_BEFORE_CELL = tf.get_default_graph()
+    mode, device, probe = req.mode, req.device, req.probe
+    file = req.file
+    code = compile("\n" * (req.code_line - 1) + req.code, file, "exec")
+    ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
+    preset = set(ns) | {"__builtins__"}
+    out = io.StringIO()
+    error = None
+    values: dict = {}
+    graph = None
+    start, start_cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            if mode in ("v1", "graph"):
+                graph = tf.Graph()
+                graph.seed = SEED
+                with graph.as_default(), _device(device):
+                    exec(code, ns)
+            elif mode == "eager":
+                tf2.random.set_seed(SEED)
+                with _device(device):
+                    exec(code, ns)
+            elif mode == "function":
+                tf2.random.set_seed(SEED)
+                values = _run_function(code, ns, device, probe["values"])
+            else:
+                raise ValueError("unknown mode %r" % mode)
+        except Exception as exc:  # the case's own exception is the observation
+            raised = exc
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit
+            line = observe.case_line(exc, file)
+            raise Fatal("the case's code raised %s%s%s: a case must not end its process"
+                        % (type(exc).__name__, observe.args(exc),
+                           " (%s:%d)" % (file, line) if line else "")) from None
+        else:
+            raised = None
+        elapsed = time.perf_counter() - start  # the code's time ends here, before the
+        elapsed_cpu = time.process_time() - start_cpu  # runner describes what happened
+        if raised is not None:
+            error = observe.error_record(raised, file, probe.get("matches", ()))
+        # Expressions see what the code saw: in graph modes, the case's graph is the default.
+        with graph.as_default() if graph is not None else contextlib.nullcontext():
+            objects, groups = observe.describe_namespace(ns, preset, probe["exprs"])
+            if mode == "function":
+                _names_seen_while_tracing(objects, ns)
+            # Computing the values the case asks for is TF work the cell needs (a Session
+            # in graph modes); timed apart from the code. In function mode it happens
+            # inside the traced call, so it is part of the code's time.
+            values_start, values_start_cpu = time.perf_counter(), time.process_time()
+            if error is None:
+                if mode in ("v1", "graph"):
+                    values = _graph_values(graph, ns, probe["values"])
+                elif mode == "eager":
+                    values = {e: _eager_value(ns, e) for e in probe["values"]}
+            values_elapsed = time.perf_counter() - values_start
+            values_elapsed_cpu = time.process_time() - values_start_cpu
+            equals = {} if error is not None else {
+                e: _equals_value(ns, e) for e in probe["equals"]}
+    return {
+        "objects": objects,
+        "groups": groups,
+        "values": values,
+        "equals": equals,
+        "error": error,
+        "stdout": out.getvalue()[:2000],
+        "code_seconds": elapsed,
+        "code_cpu_seconds": elapsed_cpu,
+        "values_seconds": values_elapsed,
+        "values_cpu_seconds": values_elapsed_cpu,
+    }
+
+
+@contextlib.contextmanager
+def _device(device: str):
+    if device == "gpu":
+        with tf.device("/GPU:0"):
+            yield
+    else:
+        yield
+
+
+def _run_function(code, ns: dict, device: str, value_exprs: list) -> dict:
+    """The code is the body of a tf.function, traced and called once."""
+
+    def body():
+        with _device(device):
+            exec(code, ns)
+            # On old TF (<= 2.2) a traced tensor's .name is unreadable once the call
+            # returned (its FuncGraph is released): note names while the graph is alive.
+            ns["__traced_names__"] = {
+                k: (id(v), v.name) for k, v in list(ns.items())
+                if not k.startswith("__") and isinstance(getattr(v, "name", None), str)}
+            fetched = {}
+            for expr in value_exprs:
+                try:
+                    fetched[expr] = tf.identity(_as_tensor(eval(expr, ns)))
+                except Exception as exc:
+                    ns.setdefault("__value_errors__", {})[expr] = observe.short(exc)
+            return fetched
+
+    result = tf2.function(body, autograph=False)()
+    errors = ns.pop("__value_errors__", {})
+    values = {e: {"error": m} for e, m in errors.items()}
+    for expr, tensor in result.items():
+        values[expr] = observe.jsonify(tensor.numpy())
+    return values
+
+
+def _names_seen_while_tracing(objects: dict, ns: dict) -> None:
+    traced = ns.pop("__traced_names__", {})
+    objects.pop("__traced_names__", None)
+    for key, d in objects.items():
+        if "name_error" in d and key in traced and traced[key][0] == id(ns.get(key)):
+            d["name"] = traced[key][1]
+            d["name_seen"] = "while tracing"
+            del d["name_error"]
+
+
+def _as_tensor(obj):
+    return obj.as_tensor() if hasattr(obj, "as_tensor") else obj
+
+
+def _graph_values(graph, ns: dict, exprs: list) -> dict:
+    if not exprs:
+        return {}
+    values = {}
+    with graph.as_default():
+        init = [tf.global_variables_initializer(), tf.local_variables_initializer()]
+        config = tf.ConfigProto()
+        config.gpu_options.allow_growth = True
+        with tf.Session(graph=graph, config=config) as sess:
+            sess.run(init)
+            for expr in exprs:
+                try:
+                    values[expr] = observe.jsonify(sess.run(_as_tensor(eval(expr, ns))))
+                except Exception as exc:
+                    values[expr] = {"error": observe.short(exc)}
+    return values
+
+
+def _eager_value(ns: dict, expr: str):
+    try:
+        obj = _as_tensor(eval(expr, ns))
+        return observe.jsonify(obj.numpy() if hasattr(obj, "numpy") else np.asarray(obj))
+    except Exception as exc:
+        return {"error": observe.short(exc)}
+
+
+def _equals_value(ns: dict, expr: str):
+    try:
+        return observe.jsonify(eval(expr, ns))
+    except Exception as exc:
+        return {"error": observe.short(exc)}
+
+

@@ -1,0 +1,150 @@
+"""A worker: a process forked from the executor process that runs cells, one at a time.
+
+``Worker`` is the executor's handle on one (the pipes, the pid, what became of it);
+``serve`` is what runs inside it. A worker that is reused checks, after every cell, that
+the cell left no process-wide state behind (``isolation.Guard``), and retires (exits
+after its reply) when one did; one forked for a single cell exits after it anyway.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import traceback
+from typing import Optional, Tuple
+
+from . import forking, isolation, wire
+
+
+class Worker:
+    """A forked process answering requests on a pipe pair (see ``serve``)."""
+
+    def __init__(self, once: bool, gpu: bool, close: Tuple[int, ...] = ()) -> None:
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        # The child closes the parent's ends and every descriptor the executor talks to
+        # its own client on: a case cannot write into those conversations.
+        parent_side = (req_w, resp_r) + tuple(close)
+        self.pid: Optional[int] = forking.fork(
+            lambda: serve(req_r, resp_w, once, gpu, parent_side))
+        os.close(req_r)
+        os.close(resp_w)
+        self.requests, self.responses = req_w, resp_r
+        self.receiver = wire.Receiver(resp_r)
+        self.once = once
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None
+
+    def ask(self, request: wire.Request) -> wire.Reply:
+        """Run one request; the reply, or the executor's own word if the worker died, ran
+        past the request's time limit, or answered something else."""
+        try:
+            wire.send(self.requests, request)
+            reply = self.receiver.receive(request.timeout)
+        except OSError:
+            return self._died(request.id)
+        except wire.Timeout:
+            self.kill()
+            return wire.Reply(request.id, "timeout", reason="killed after %gs" % request.timeout)
+        except wire.Closed:
+            return self._died(request.id)
+        except wire.ProtocolError as exc:
+            self.kill()
+            return wire.Reply(request.id, "crash", reason="the worker's reply was not a "
+                              "message (did the case write to its pipes?): %s" % exc)
+        if not isinstance(reply, wire.Reply) or reply.id != request.id:
+            self.kill()
+            return wire.Reply(request.id, "crash", reason="the worker answered out of turn "
+                              "(did the case write to its pipes?)")
+        if reply.retire or self.once:
+            self.reap()  # it exits by itself after this reply
+        return reply
+
+    def _died(self, request_id: int) -> wire.Reply:
+        status = self.reap()
+        return wire.Reply(request_id, "crash", reason=describe_status(status))
+
+    def reap(self) -> int:
+        status = 0
+        if self.pid is not None:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+        self.close()
+        return status
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self.reap()
+
+    def close(self) -> None:
+        for fd in (self.requests, self.responses):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def describe_status(status: int) -> str:
+    """Why a process ended, from its wait status."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return "killed by signal %s" % name
+    code = os.WEXITSTATUS(status)
+    if code == forking.EX_SOFTWARE:
+        return "the executor failed (exit status %d; its traceback is in the log)" % code
+    return "exited with status %d" % code
+
+
+def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, ...]) -> int:
+    """The worker's loop: run each request's cell, reply, and retire when told to."""
+    for fd in close:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    from . import executor
+
+    if gpu:
+        executor.prepare_gpus()  # share the GPU with other executors: grow memory on demand
+    receiver = wire.Receiver(requests)
+    guard = None
+    while True:
+        try:
+            request = receiver.receive()
+        except (wire.Closed, wire.ProtocolError):
+            return 0
+        if not isinstance(request, wire.Request):
+            return 0
+        retire = None
+        observed = None
+        try:
+            executor.reset_between_cells(request.mode)
+            if guard is None and not once:
+                guard = isolation.Guard((0, 1, 2, requests, replies),
+                                        executor.guarded_modules(), executor.state)
+            observed = executor.run_cell(request)
+            reply = wire.Reply(request.id, "ok", observed)
+        except executor.Fatal as exc:
+            reply = wire.Reply(request.id, "crash", reason=str(exc))
+            retire = "the case tried to end its process"
+        except Exception:  # a bug in the executor, not in the case
+            reply = wire.Reply(request.id, "error", reason=traceback.format_exc(limit=5))
+            retire = "executor error"
+        isolation.neutralise()
+        if retire is None and guard is not None:
+            retire = _import_failed(observed) or guard.check()
+        reply.retire = None if once else retire
+        wire.send(replies, reply)
+        if once or retire:
+            return 0
+
+
+def _import_failed(observed: Optional[dict]) -> Optional[str]:
+    error = (observed or {}).get("error") or {}
+    if "ImportError" in (error.get("types") or ()):
+        return "an import failed (half-initialised modules may remain)"
+    return None

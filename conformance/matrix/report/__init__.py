@@ -1,0 +1,43 @@
+"""Renderers of the one matrix model: matrix.json, matrix.md, index.html, badges.
+
+``write_all(matrix, outdir)`` writes every artefact atomically (a temp file in the same
+directory, then ``os.replace``), so a reader never sees half a report.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from typing import List
+
+from ...results.files import write_text as atomic_write
+from ..model import Matrix
+from . import badges, html, json_out, markdown, view
+
+__all__ = ["atomic_write", "write_all"]
+
+
+def write_all(matrix: Matrix, outdir: str) -> List[str]:
+    """Write matrix.json, matrix.md, index.html and badges/*; return the paths written.
+
+    Badge files of columns that are no longer in the matrix are removed, so badges/
+    always matches matrix.json.
+    """
+    outdir = str(outdir)
+    data = json_out.to_dict(matrix)  # for matrix.json and the page: built once
+    written = []
+    for name, text in (("matrix.json", lambda: json_out.render(matrix, data)),
+                       ("matrix.md", lambda: markdown.render(matrix)),
+                       ("index.html", lambda: html.render(matrix, data))):
+        path = os.path.join(outdir, name)
+        atomic_write(path, text())
+        written.append(path)
+    badge_dir = os.path.join(outdir, "badges")
+    for badge in view.badges(matrix):
+        for ext, text in (("svg", badges.svg(badge)), ("json", badges.endpoint_json(badge))):
+            path = os.path.join(badge_dir, "%s.%s" % (badge.name, ext))
+            atomic_write(path, text)
+            written.append(path)
+    for stale in sorted(glob.glob(os.path.join(badge_dir, "tf-*.*"))):
+        if stale.endswith((".svg", ".json")) and stale not in written:
+            os.unlink(stale)
+    return written

@@ -1,0 +1,70 @@
+"""matrix.json: the combined matrix as data, for other tools and for the HTML page.
+
+Shape (FORMAT_VERSION in conformance.matrix; its comment log lists the changes)::
+
+    {"format": "conformance-matrix", "format_version": 1,
+     "columns": [{"key": "2.16/cpu", "tf_minor", "device", "status", "reason", "tf", "envs"}],
+     "cases": {id: {"title", "tags", "file", "line", "modes",
+                    "cells": {"<tf_minor>/<mode>/<device>": {"outcome", "reason", "observed",
+                              "variant", "note", "expect", "repro", "mismatches", "env",
+                              "change"}}}},
+     "changes": [{"case", "mode", "device", "tf_minor", "previous", "text"}],
+     "summary": {"<tf_minor>/<device>": {outcome: count}},
+     "problems": ["<file>: <what>"], "case_errors": ["<case file>:<line>: <what>"]}
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any, Dict, Optional
+
+from ...jsonvalues import finite
+from ..model import FORMAT_VERSION, Matrix
+from . import view
+
+FORMAT = "conformance-matrix"
+CELL_FIELDS = ("outcome", "reason", "observed", "variant", "note", "expect", "repro",
+               "mismatches", "env", "change")
+
+
+def to_dict(m: Matrix) -> Dict[str, Any]:
+    cases: Dict[str, Any] = {}
+    for case in m.cases:
+        cases[case.id] = {
+            "title": case.title, "tags": case.tags, "file": case.file, "line": case.line,
+            "modes": case.modes, "cells": {},
+        }
+    for (case_id, tf_minor, mode, device), cell in m.cells.items():
+        cases[case_id]["cells"]["%s/%s/%s" % (tf_minor, mode, device)] = {
+            name: getattr(cell, name) for name in CELL_FIELDS
+        }
+    columns = []
+    for column in m.columns:
+        entry = {"key": column.key}
+        entry.update(asdict(column))
+        columns.append(entry)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "columns": columns,
+        "cases": cases,
+        "changes": [asdict(change) for change in m.changes],
+        "summary": view.summary(m),
+        "problems": list(m.problems),
+        "case_errors": list(m.case_errors),
+    }
+
+
+def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:
+    """``data``: to_dict(m), when the caller has it already."""
+    return dumps(to_dict(m) if data is None else data) + "\n"
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON, always valid: a NaN or infinity read from an old raw file is written
+    as its name (a bare NaN would stop the page's script from parsing its data)."""
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(finite(data), ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False)

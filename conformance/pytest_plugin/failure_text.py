@@ -1,0 +1,60 @@
+"""Plain-text rendering of one failing cell for the pytest report."""
+from __future__ import annotations
+
+import json
+
+from ..case.compare import error_line
+from ..results.record import CellRecord
+
+
+def _short(value, width: int = 48) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def format_failure(rec: CellRecord) -> str:
+    lines = ["%s:%s: %s [%s-%s] %s" % (rec.file, rec.line, rec.case, rec.mode, rec.device,
+                                       (rec.outcome or "").upper())]
+    lines.append("  %s" % rec.title)
+    if rec.variant is not None:
+        lines.append("  variant %d applies%s" % (rec.variant, ": " + rec.note
+                                                  if rec.note else ""))
+    if rec.reason:
+        lines.append("  reason: %s" % rec.reason.strip())
+    mismatches = rec.mismatches
+    if mismatches:
+        width = max(len(m["key"]) for m in mismatches)
+        lines.append("  %-*s  %-48s  %s" % (width, "key", "expected", "observed"))
+        for m in mismatches:
+            lines.append("  %-*s  %-48s  %s" % (width, m["key"], _short(m["expected"]),
+                                                _short(m["observed"], 80)))
+        lines.extend("  - " + m["message"] for m in mismatches)
+    lines += observed_lines(rec)
+    lines.append("  reproduce: " + rec.repro)
+    return "\n".join(lines)
+
+
+def observed_lines(rec: CellRecord) -> list:
+    """What TF did in a cell: names, identity groups, error, the values asked for."""
+    lines = []
+    observed = rec.observed
+    if observed:
+        names = {k: v["name"] for k, v in observed.get("objects", {}).items() if "name" in v}
+        if names:
+            lines.append("  observed names: " + ", ".join("%s=%s" % kv for kv in names.items()))
+        if observed.get("groups"):
+            lines.append("  observed identity groups: %s" % observed["groups"])
+        if observed.get("error"):
+            lines.append("  observed error: " + error_line(observed["error"]))
+        for kind in ("values", "equals"):
+            if observed.get(kind):
+                lines.append("  observed %s: %s" % (kind, _short(observed[kind], 200)))
+    return lines
+
+
+def show(rec: CellRecord) -> str:
+    """One cell as --show prints it, passing or not."""
+    head = "%s [%s-%s] %s" % (rec.case, rec.mode, rec.device, (rec.outcome or "").upper())
+    if rec.reason:
+        head += ": " + rec.reason.strip().splitlines()[0]
+    return "\n".join([head] + observed_lines(rec))

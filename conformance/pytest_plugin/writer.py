@@ -1,0 +1,166 @@
+"""Controller-only: gathers the cell records and writes ``reports/raw/<env>.json``.
+
+What a run writes depends on what it ran, so that no run shrinks what is there:
+- every case under the case roots, in every mode: the file is replaced (``complete``);
+- a subset (-k, -m, a file or folder below a root, fewer modes, ...): its cells are merged
+  into the environment's file, which keeps its other cells and its status; with no file
+  yet (or one from another TF), it is written as ``partial`` (beside it, ``.partial``);
+- a run stopped early (Ctrl-C, SIGTERM, -x): ``<file>.partial``, the file untouched;
+- a run that ran no cell (--collect-only, a -k that matches nothing): nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Optional
+
+import pytest
+
+from ..errors import ResultsError
+from ..results import raw
+from ..results.writer import Collector, count_outcomes, default_env_name, write_json
+from ..vocabulary import MODES
+from .items import record_of
+from .roots import ROOTS
+
+
+class ResultsWriter:
+    def __init__(self, config) -> None:
+        self.config = config
+        self.collector = Collector(list(config.invocation_params.args))
+        self.written: Optional[str] = None
+        self.note: Optional[str] = None
+        self.deselected = 0
+
+    # -------------------------------------------------------------- where it goes
+
+    def _path(self, env_name: str) -> str:
+        return self.config.getoption("conformance_out") or os.path.join(
+            str(self.config.rootpath), "reports", "raw", env_name + ".json")
+
+    def check_writable(self) -> None:
+        """An explicit --conformance-out that cannot be written is a usage error now, not
+        a traceback after every cell has run."""
+        out = self.config.getoption("conformance_out")
+        if not out:
+            return
+        directory = os.path.dirname(os.path.abspath(out))
+        try:
+            os.makedirs(directory, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=directory, prefix=".conformance-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise pytest.UsageError("--conformance-out %s: cannot write there: %s"
+                                    % (out, exc.strerror or exc)) from None
+
+    # -------------------------------------------------------------- gathering
+
+    def pytest_deselected(self, items) -> None:
+        self.deselected += len(items)
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call":
+            record = record_of(report)
+            if record is not None:
+                self.collector.add_cell(record)
+            self._problems(report)
+
+    def pytest_collectreport(self, report) -> None:
+        self._problems(report)
+
+    def _problems(self, report) -> None:
+        data = getattr(report, "conformance_problems", None)
+        for problem in json.loads(data) if data else []:
+            self.collector.add_error(problem["file"], problem["line"], problem["key"],
+                                     problem["message"])
+
+    # -------------------------------------------------------------- writing
+
+    def _whole_run(self, session) -> bool:
+        """Whether this run ran everything under the case roots, in every mode."""
+        config = self.config
+        if self.deselected or config.option.keyword or config.option.markexpr:
+            return False
+        if tuple(config._conformance_modes) != MODES:
+            return False
+        case_roots = {os.path.abspath(str(r)) for r in config.stash[ROOTS]}
+        for arg in config.args:
+            path = os.path.abspath(arg.split("::")[0])
+            if "::" in arg or not (path in case_roots or any(
+                    r.startswith(path.rstrip(os.sep) + os.sep) for r in case_roots)):
+                return False
+        return True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        from .items import POOL
+
+        # Stop the executor processes first, so that their CPU time is in the results.
+        self.config.stash[POOL].close()
+        collector = self.collector
+        if self.config.option.collectonly or not (collector.cells or collector.errors):
+            return
+        env_name = self.config.getoption("conformance_env") or default_env_name(
+            collector.device())
+        path = self._path(env_name)
+        stopped = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) \
+            or bool(session.shouldstop) or bool(session.shouldfail)
+        if stopped:
+            doc = collector.document(env_name, "partial", "the run was stopped early")
+            self._write(path + ".partial", doc, "run stopped early; earlier results kept")
+        elif self._whole_run(session):
+            self._write(path, collector.document(env_name))
+        else:
+            self._merge(path, env_name)
+
+    def _merge(self, path: str, env_name: str) -> None:
+        mine = self.collector.document(env_name, "partial", "a subset of the cases ran")
+        try:
+            base = raw.read(path) if os.path.exists(path) else None
+        except ResultsError:
+            base = None
+        if base is None:
+            self._write(path, mine, "a subset ran: written as partial")
+            return
+        same_tf = all(base["env"].get(k) == mine["env"].get(k) for k in ("tf", "python"))
+        if not same_tf:
+            self._write(path + ".partial", mine, "a subset ran with another TF or Python "
+                        "than %s: kept beside it" % os.path.basename(path))
+            return
+        rerun = {(c["case"], c["mode"], c["device"]) for c in mine["cells"]}
+        cells = [c for c in base["cells"] if (c["case"], c["mode"], c["device"]) not in rerun]
+        cells = sorted(cells + mine["cells"], key=lambda c: (c["case"], c["mode"], c["device"]))
+        loaded = {e["file"] for e in mine["errors"]} | {
+            c["file"] for c in mine["cells"] if c.get("file")}
+        errors = [e for e in base["errors"] if e["file"] not in loaded] + mine["errors"]
+        merged = raw.document(dict(base["env"], profiles=dict(
+            base["env"].get("profiles") or {}, **mine["env"]["profiles"])), cells,
+            sorted(errors, key=lambda e: (e["file"], e["line"] or 0)),
+            base["status"], base.get("reason"))
+        merged["runs"] = list(base.get("runs") or []) + [{
+            "started": mine["env"]["started"], "argv": mine["env"]["argv"],
+            "cells": len(mine["cells"])}]
+        self._write(path, merged, "a subset ran: %d cells merged into the %d there"
+                    % (len(mine["cells"]), len(base["cells"])))
+
+    def _write(self, path: str, doc: dict, note: Optional[str] = None) -> None:
+        try:
+            write_json(path, doc)
+        except OSError as exc:
+            # Never lose what ran: keep it where it can be written, and say so.
+            fd, fallback = tempfile.mkstemp(prefix="conformance-", suffix=".json")
+            os.close(fd)
+            write_json(fallback, doc)
+            note = "cannot write %s (%s); kept in %s" % (path, exc.strerror or exc, fallback)
+            path = fallback
+        self.written, self.note = path, note
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.written is None:
+            return
+        counts = count_outcomes(self.collector.cells)
+        shown = ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no cells"
+        text = "conformance: wrote %s (%s)" % (self.written, shown)
+        terminalreporter.write_line(text + ("; " + self.note if self.note else ""))

@@ -1,0 +1,252 @@
+"""conformance.report and the matrix command: renderers of one Matrix, gold-file checked."""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+from goldfile import check_gold
+from rawfactory import XSS_TITLE, RawDir, big_scenario, cell, raw, scenario
+
+import conformance.matrix.report as report
+from conformance.cli.matrix import main as matrix_main
+from conformance.matrix.combine import combine
+from conformance.matrix.report import (
+    atomic_write,
+    badges,
+    html,
+    json_out,
+    markdown,
+    view,
+    write_all,
+)
+
+
+@pytest.fixture
+def gold_matrix(tmp_path, monkeypatch):
+    """The scenario read through relative paths, so problems name "raw/..." everywhere."""
+    monkeypatch.chdir(tmp_path)
+    return combine(scenario("").paths)
+
+
+def test_report_api_is_pinned():
+    assert report.__all__ == ["atomic_write", "write_all"]
+
+
+# -- gold files ------------------------------------------------------------------------
+
+def test_markdown_gold(request, gold_matrix):
+    check_gold(request, "matrix.md", markdown.render(gold_matrix))
+
+
+def test_html_gold(request, gold_matrix):
+    check_gold(request, "index.html", html.render(gold_matrix))
+
+
+@pytest.mark.parametrize("name", ["tf-2.16-cpu", "tf-2.16-gpu", "tf-2.2-cpu", "tf-2.9-cpu",
+                                  "overall"])
+def test_badge_gold(request, gold_matrix, name):
+    (badge,) = [b for b in view.badges(gold_matrix) if b.name == name]
+    check_gold(request, "badges/%s.svg" % name, badges.svg(badge))
+
+
+# -- model-level facts the renderers show ------------------------------------------------
+
+def test_summary_keeps_unavailable_and_not_run_apart_from_fail(gold_matrix):
+    counts = view.summary(gold_matrix)
+    assert list(counts) == ["1.15/cpu", "1.15/gpu", "2.2/cpu", "2.9/cpu", "2.9/gpu",
+                            "2.10/cpu", "2.10/gpu", "2.16/cpu", "2.16/gpu"]
+    assert counts["2.16/gpu"]["unavailable"] == 6 and counts["2.16/gpu"]["fail"] == 0
+    assert counts["2.2/cpu"]["not_run"] == 6 and counts["2.2/cpu"]["fail"] == 0
+    assert counts["2.16/cpu"]["fail"] == 2 and counts["2.16/cpu"]["pass"] == 3
+    assert counts["2.10/cpu"]["xpass"] == 1
+
+
+def test_badges_colour_and_message(gold_matrix):
+    got = {b.name: (b.label, b.message, b.color) for b in view.badges(gold_matrix)}
+    assert got["tf-2.16-cpu"] == ("tf 2.16 cpu", "3/5", "red")
+    assert got["tf-2.9-cpu"] == ("tf 2.9 cpu", "5/5", "brightgreen")  # xfail counts as ok
+    assert got["tf-2.10-cpu"] == ("tf 2.10 cpu", "4/5", "red")  # xpass is a failure
+    assert got["tf-2.16-gpu"] == ("tf 2.16 gpu", "unavailable", "lightgrey")
+    assert got["tf-2.2-cpu"] == ("tf 2.2 cpu", "not run", "lightgrey")
+    assert got["tf-2.9-gpu"] == ("tf 2.9 gpu", "no cells ran", "lightgrey")
+    assert got["overall"] == ("tf scope conformance", "17/20", "red")
+
+
+def test_explain_prefers_reason_then_first_mismatch():
+    from conformance.matrix import Cell
+    assert view.explain(Cell("fail", reason="boom\nmore")) == "boom"
+    mm = [{"key": "names.v", "expected": "a:0", "observed": "a", "message": None}]
+    assert view.explain(Cell("fail", mismatches=mm)) == "names.v: expected 'a:0', observed 'a'"
+    mm[0]["message"] = "names.v: expected 'a:0', got 'a'"
+    assert view.explain(Cell("fail", mismatches=mm)) == "names.v: expected 'a:0', got 'a'"
+    assert view.explain(Cell("pass")) == ""
+
+
+def test_badge_endpoint_json_and_svg_width_follow_text():
+    short = view.Badge("x", "tf 2.9 cpu", "1/1", "brightgreen")
+    wide = view.Badge("x", "tf 2.9 cpu", "1234/1234", "brightgreen")
+    assert json.loads(badges.endpoint_json(short)) == {
+        "schemaVersion": 1, "label": "tf 2.9 cpu", "message": "1/1", "color": "brightgreen"}
+    width = lambda svg: int(re.search(r'<svg[^>]* width="(\d+)"', svg).group(1))  # noqa: E731
+    assert width(badges.svg(wide)) - width(badges.svg(short)) == 6 * badges.CHAR_WIDTH
+
+
+def test_badge_text_is_escaped():
+    svg = badges.svg(view.Badge("x", "a<b>&\"", "<script>", "red"))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "a&lt;b&gt;&amp;&quot;" in svg
+
+
+def test_matrix_json_shape(gold_matrix):
+    doc = json.loads(json_out.render(gold_matrix))
+    assert (doc["format"], doc["format_version"]) == ("conformance-matrix", 1)
+    assert [c["key"] for c in doc["columns"]][:3] == ["1.15/cpu", "1.15/gpu", "2.2/cpu"]
+    cells = doc["cases"]["naming/dense-kernel"]["cells"]
+    assert list(cells)[:2] == ["1.15/v1/cpu", "1.15/eager/cpu"]
+    fail = cells["2.16/eager/cpu"]
+    assert fail["outcome"] == "fail" and fail["mismatches"][0]["observed"] == "dense/kernel"
+    assert fail["change"] == ("changed in 2.16: layer.kernel: dense/kernel:0 → dense/kernel; "
+                              "outcome: pass → fail")
+    assert set(fail) >= {"outcome", "reason", "observed", "variant", "note", "repro", "mismatches"}
+    assert cells["2.16/v1/gpu"]["outcome"] == "unavailable"
+    assert doc["cases"]["seed/xss"]["title"] == XSS_TITLE
+    assert doc["summary"]["2.16/gpu"]["unavailable"] == 6
+    assert doc["problems"] == ["raw/zz-broken.json: unreadable JSON: Expecting property name "
+                               "enclosed in double quotes: line 1 column 2 (char 1); skipped"]
+    assert [c["tf_minor"] for c in doc["changes"]] == ["2.16", "2.16"]
+
+
+# -- escaping ----------------------------------------------------------------------------
+
+def test_markdown_escapes_titles(gold_matrix):
+    md = markdown.render(gold_matrix)
+    assert "<script>" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert markdown.text("a|b *c* [d](e) <f>") == r"a\|b \*c\* \[d\](e) &lt;f&gt;"
+
+
+def test_html_embeds_data_inertly(gold_matrix):
+    page = html.render(gold_matrix)
+    assert XSS_TITLE not in page
+    assert len(re.findall(r"<script\b", page)) == 2  # the JSON data and the page script
+    data = re.search(r'<script type="application/json" id="matrix-data">(.*?)</script>',
+                     page, re.S).group(1)
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert json.loads(data)["cases"]["seed/xss"]["title"] == XSS_TITLE
+    assert json.loads(data)["cases"]["seed/xss"]["cells"]["2.9/v1/cpu"]["note"] == "known bug <b>"
+
+
+def test_page_script_never_uses_inner_html():
+    with open(os.path.join(os.path.dirname(html.__file__), "page.js"), encoding="utf-8") as f:
+        script = f.read()
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)
+
+
+# -- size --------------------------------------------------------------------------------
+
+def test_full_size_markdown_stays_small_and_has_one_row_per_case(tmp_path):
+    m = combine(big_scenario(tmp_path).paths)
+    md = markdown.render(m)
+    assert len(md.encode("utf-8")) < 1_000_000
+    rows = [line for line in md.splitlines() if line.startswith("| `topic")]
+    assert len(rows) == 150
+    assert rows[0].count("|") == 2 + 23 + 1  # case, title, 23 versions
+    assert "No cell ran on gpu (unavailable)." in md
+    assert "## Behaviour changes (60)" in md
+
+
+# -- writing -----------------------------------------------------------------------------
+
+def test_write_all_writes_every_artefact_and_removes_stale_badges(tmp_path, gold_matrix):
+    out = tmp_path / "out"
+    (out / "badges").mkdir(parents=True)
+    (out / "badges" / "tf-0.9-cpu.svg").write_text("old")
+    (out / "badges" / "custom.svg").write_text("not ours")
+    written = write_all(gold_matrix, str(out))
+    names = sorted(os.path.relpath(p, str(out)) for p in written)
+    assert names[:3] == ["badges/overall.json", "badges/overall.svg", "badges/tf-1.15-cpu.json"]
+    assert {"matrix.json", "matrix.md", "index.html", "badges/tf-2.16-gpu.svg"} <= set(names)
+    assert sorted(os.listdir(str(out / "badges"))) == sorted(
+        ["custom.svg"] + [n[len("badges/"):] for n in names if n.startswith("badges/")])
+    assert not [n for n in os.listdir(str(out)) if n.endswith(".tmp")]
+    assert os.stat(str(out / "matrix.md")).st_mode & 0o044  # readable by others (umask 022)
+    endpoint = json.loads((out / "badges" / "tf-2.16-cpu.json").read_text())
+    assert endpoint == {"schemaVersion": 1, "label": "tf 2.16 cpu", "message": "3/5",
+                        "color": "red"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+def test_atomic_write_keeps_the_old_file_when_replacing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "matrix.md"
+    target.write_text("old report")
+
+    def broken(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError):
+        atomic_write(str(target), "new report")
+    assert target.read_text() == "old report"
+    assert os.listdir(str(tmp_path)) == ["matrix.md"]
+
+
+# -- python -m conformance matrix ----------------------------------------------------------
+
+def test_matrix_command_writes_and_summarises(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    scenario("")
+    assert matrix_main(["--raw", "raw", "--out", "reports"]) == 0
+    out, err = capsys.readouterr()
+    assert "wrote 23 files to reports" in out
+    assert "tf 2.16  gpu unavailable: no GPU visible" in out
+    assert "tf 2.16  cpu 3 pass, 2 fail" in out
+    assert "tf 2.9   gpu no gpu environment; 1 skip" in out
+    assert err.splitlines() == [
+        "problem: raw/zz-broken.json: unreadable JSON: Expecting property name enclosed in "
+        "double quotes: line 1 column 2 (char 1); skipped",
+        "case file did not load: cases/bad/typo.yaml:7: expect: unknown key 'nmaes' "
+        "(did you mean 'names'?)",
+    ]
+    assert (tmp_path / "reports" / "index.html").exists()
+
+
+def test_matrix_strict_fails_on_failed_cells_and_lists_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    scenario("")
+    assert matrix_main(["--raw", "raw", "--out", "reports", "--strict"]) == 1
+    out, err = capsys.readouterr()
+    assert ("FAIL naming/dense-kernel 2.16/eager/cpu: layer.kernel: expected name "
+            "'dense/kernel:0', observed 'dense/kernel'") in out
+    assert "XPASS reuse/reenter 2.10/v1/cpu: TF bug 12345 is fixed here" in out
+    assert "FAIL reuse/reenter 2.16/graph/cpu: ValueError: Variable v already exists" in out
+    assert "strict: 3 failed cells, 1 problems, 1 case files not loaded" in err
+
+
+def test_matrix_strict_passes_when_only_unavailable_and_not_run(tmp_path, capsys):
+    d = RawDir(tmp_path)
+    d.add(raw("tf2.9-cpu", "2.9", cells=[cell("a/x"), cell("a/y", outcome="xfail")]))
+    d.add(raw("tf2.9-gpu", "2.9", "gpu", status="unavailable", reason="no GPU visible"))
+    d.add(raw("tf2.2-cpu", "2.2", status="not_run", reason="skipped by --only"))
+    assert matrix_main(["--raw", d.dir, "--out", str(tmp_path / "o"), "--strict"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_matrix_strict_limits_the_listing(tmp_path, capsys):
+    d = RawDir(tmp_path)
+    d.add(raw("tf2.9-cpu", "2.9", cells=[cell("a/x%02d" % i, outcome="fail") for i in range(60)]))
+    assert matrix_main(["--raw", d.dir, "--out", str(tmp_path / "o"), "--strict"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len([x for x in lines if x.startswith("FAIL ")]) == 50
+    assert lines[-1] == "... and 10 more"
+
+
+def test_matrix_command_user_errors_are_one_line(tmp_path, capsys):
+    assert matrix_main(["--raw", str(tmp_path / "missing")]) == 2
+    assert matrix_main(["--raw", str(tmp_path)]) == 1
+    assert matrix_main(["--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "missing: not a directory" in err
+    assert "no *.json result files in %s" % tmp_path in err
+    assert "unrecognized arguments: --bogus" in err

@@ -1,0 +1,179 @@
+"""Loading and validating case files: every bad input names file, line and key. No TF."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.case.load import load_case
+from conformance.errors import CaseError
+
+GOOD = """
+title: t
+source: s
+code: |
+  a = 1
+  b = a
+expect:
+  names: {v: x:0}
+  same: [[a, b]]
+variants:
+  - when: {tf: ">=2.16", modes: [eager]}
+    expect: {error: {type: ValueError, match: "did not"}}
+    note: n
+  - when: {keras: "<3"}
+    xfail: known bug
+"""
+
+
+def load(make_project, text, name="cases/topic/c.yaml"):
+    root = make_project({name: text})
+    return load_case(str(root / name), str(root / "cases"), display=name)
+
+
+def error_of(make_project, text) -> str:
+    with pytest.raises(CaseError) as info:
+        load(make_project, text)
+    return str(info.value)
+
+
+def test_good_case_loads_with_id_lines_and_defaults(make_project):
+    case = load(make_project, GOOD)
+    assert case.id == "topic/c"
+    assert case.modes == ("v1", "graph", "eager", "function")
+    assert case.devices == ("cpu", "gpu")
+    assert case.code_line == 4  # the snippet's first line in the file
+    assert case.line == 3
+    assert case.expect.names == {"v": "x:0"}
+    assert [v.index for v in case.variants] == [0, 1]
+    assert case.variants[0].expect.error == {"type": "ValueError", "match": "did not"}
+    assert case.variants[1].xfail == "known bug"
+    assert case.probe() == {"exprs": ["v", "a", "b"], "values": [], "equals": [],
+                            "matches": ["did not"]}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("title: t\nsource: s\ncode: x=1\nexepct: {}\n",
+     "cases/topic/c.yaml:4: exepct: unknown key 'exepct' (did you mean 'expect'?)"),
+    ("title: t\nsource: s\ncode: x=1\nexpect:\n  nmaes: {a: b}\n",
+     "cases/topic/c.yaml:5: expect.nmaes: unknown key 'nmaes' (did you mean 'names'?)"),
+    ("title: t\nsource: s\ncode: x=1\nexpect:\n  names:\n    v1: [1, 2]\n",
+     "cases/topic/c.yaml:6: expect.names.v1: expected a string, got list [1, 2]"),
+    ("title: t\nsource: s\ncode: x=1\nmodes: [v1, eagr]\n",
+     "cases/topic/c.yaml:4: modes.1: expected one of v1, graph, eager, function; got 'eagr' "
+     "(did you mean 'eager'?)"),
+    ("source: s\ncode: x=1\n",
+     "cases/topic/c.yaml:1: (top level): missing required key 'title'"),
+    ("title: t\nsource: s\ncode: x=1\nvariants:\n  - when: {tf: '>=2.x'}\n    xfail: r\n",
+     "cases/topic/c.yaml:5: variants.0.when.tf: invalid version specifier '>=2.x' "
+     "(PEP 440, e.g. '>=2.16,<2.18')"),
+    ("title: t\nsource: s\ncode: x=1\nexpect:\n  error: {type: ValueError, match: '(unclosed'}\n",
+     "cases/topic/c.yaml:5: expect.error.match: invalid regular expression: "
+     "missing ), unterminated subpattern at position 0"),
+    ("title: t\nsource: s\ncode: x=1\nvariants:\n  - when: {modes: [v1]}\n",
+     "cases/topic/c.yaml:5: variants.0: a variant needs exactly one of 'expect' or 'xfail'"),
+    ("title: t\nsource: s\ncode: x=1\ntitle: again\n",
+     "cases/topic/c.yaml:4: title: duplicate key 'title' (first on line 1)"),
+    ("title: t\nsource: s\ncode: |\n  x = 1\n  if x\n",
+     "cases/topic/c.yaml:5: code: Python syntax error: "),
+    ("title: t\nsource: s\ncode: x=1\nexpect:\n  same: [[a]]\n",
+     "cases/topic/c.yaml:5: expect.same.0: a group needs at least 2 names, got list [\"a\"]"),
+    ("title: t\nsource: s\ncode: x=1\nexpect:\n  names: {'a b': x}\n",
+     "cases/topic/c.yaml:5: expect.names.a b: 'a b' is not a Python expression"),
+    ("title: [unclosed\n", "cases/topic/c.yaml:2: invalid YAML: "),
+    ("- just\n- a list\n", "cases/topic/c.yaml:1: a case is a YAML mapping, got list"),
+    ("", "cases/topic/c.yaml:1: the file is empty"),
+])
+def test_bad_case_is_one_line_naming_file_line_and_key(make_project, text, message):
+    got = error_of(make_project, text)
+    assert got.startswith(message), got
+    assert "\n" not in got
+
+
+def test_yaml_tags_that_construct_objects_are_refused(make_project):
+    got = error_of(make_project, "title: !!python/object/apply:os.system ['true']\n")
+    assert "invalid YAML" in got and "could not determine a constructor" in got
+
+
+def test_schema_file_is_valid_draft7():
+    import jsonschema
+
+    from conformance.case.load import schema
+
+    jsonschema.Draft7Validator.check_schema(schema())
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("parsed or validated although the cache has this file")
+
+
+def test_case_cache_skips_parsing_and_validation_of_an_unchanged_file(make_project, tmp_path,
+                                                                      monkeypatch):
+    from conformance.case import load as case_module
+    from conformance.case.cache import CaseCache
+
+    root = make_project({"cases/topic/c.yaml": GOOD})
+    path, cases = str(root / "cases/topic/c.yaml"), str(root / "cases")
+    cache = CaseCache(str(tmp_path / "cache"))
+    first = load_case(path, cases, cache=cache)
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(case_module.yamlsource, "load", _refuse)
+        patched.setattr(case_module, "_schema_problems", _refuse)
+        again = load_case(path, cases, cache=cache)
+        assert again == first  # same Case: data, key order and line numbers
+        assert list(again.expect.names) == list(first.expect.names)
+        (root / "cases/topic/c.yaml").write_text(GOOD + "# edited\n")
+        with pytest.raises(AssertionError, match="although the cache"):
+            load_case(path, cases, cache=cache)  # new bytes: checked again
+
+
+def test_case_cache_never_hides_a_problem_with_the_file(make_project, tmp_path):
+    from conformance.case.cache import CaseCache
+
+    root = make_project({"cases/topic/c.yaml": GOOD})
+    path, cases = str(root / "cases/topic/c.yaml"), str(root / "cases")
+    cache = CaseCache(str(tmp_path / "cache"))
+    load_case(path, cases, cache=cache)
+    good = (root / "cases/topic/c.yaml").read_text()
+    (root / "cases/topic/c.yaml").write_text(good.replace("expect:\n  names", "expect:\n  nmaes"))
+    with pytest.raises(CaseError, match=r"c.yaml:7: expect.nmaes: unknown key"):
+        load_case(path, cases, cache=cache)
+    # A damaged entry is a miss: the file is checked and the entry written again.
+    (root / "cases/topic/c.yaml").write_text(good)
+    for entry in (tmp_path / "cache").iterdir():
+        entry.write_text("{not json")
+    assert load_case(path, cases, cache=cache).expect.names == {"v": "x:0"}
+    assert [json.loads(e.read_text())["data"]["title"]
+            for e in (tmp_path / "cache").iterdir()] == ["t"]
+
+
+def test_case_cache_entries_depend_on_the_yaml_and_jsonschema_versions(make_project, tmp_path,
+                                                                      monkeypatch):
+    from conformance.case.cache import CaseCache
+    from conformance.execution import environment as facts
+
+    root = make_project({"cases/topic/c.yaml": GOOD})
+    path, cases = str(root / "cases/topic/c.yaml"), str(root / "cases")
+    load_case(path, cases, cache=CaseCache(str(tmp_path / "cache")))
+    monkeypatch.setattr(facts, "version_of", lambda dist: "0.0-other")
+    load_case(path, cases, cache=CaseCache(str(tmp_path / "cache")))
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_every_problem_in_a_file_is_told_at_once_each_on_its_line(make_project):
+    text = ("titel: t\ncode: |\n  x = 1\nexpct: {}\ntimeout: .nan\n"
+            "variants:\n  - when: {tf: '>=2.x'}\n    xfail: r\n")
+    got = error_of(make_project, text).splitlines()
+    assert got == [
+        "cases/topic/c.yaml:1: (top level): missing required key 'title'",
+        "cases/topic/c.yaml:1: titel: unknown key 'titel' (did you mean 'title'?)",
+        "cases/topic/c.yaml:4: expct: unknown key 'expct' (did you mean 'expect'?)",
+        "cases/topic/c.yaml:5: timeout: expected seconds in (0, 3600], got nan",
+        "cases/topic/c.yaml:7: variants.0.when.tf: invalid version specifier '>=2.x' "
+        "(PEP 440, e.g. '>=2.16,<2.18')",
+    ]
+
+
+def test_source_is_optional_in_the_format(make_project):
+    assert load(make_project, "title: t\ncode: x = 1\n").source is None
