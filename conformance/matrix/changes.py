@@ -73,6 +73,20 @@ def describe(old: Cell, new: Cell, signatures: Optional[Dict[int, Any]] = None
     return "; ".join(parts) or None
 
 
+KINDS = ("semantic", "wording")
+
+
+def kind_of(old: Cell, new: Cell, signatures: Dict[int, Any]) -> str:
+    """"wording" when the two cells differ only in an error message's text (the same
+    error type, names, groups and facts), else "semantic". Call after describe()."""
+    a, b = signatures.get(id(old)), signatures.get(id(new))
+    if a is None or b is None or old.outcome != new.outcome:
+        return "semantic"
+    same_but_message = (a[0], a[1], a[3]) == (b[0], b[1], b[3]) and a[2] and b[2] \
+        and a[2][0] == b[2][0]
+    return "wording" if same_but_message else "semantic"
+
+
 def find_changes(m: Matrix) -> List[Change]:
     """Walk each (case, mode, device) over TF minors that really ran, in version order."""
     changes = []
@@ -92,6 +106,7 @@ def find_changes(m: Matrix) -> List[Change]:
                         where = tf_minor + (" (previous run: %s)" % prev[0] if gap else "")
                         cell.change = "changed in %s: %s" % (where, text)
                         changes.append(Change(case.id, mode, device, tf_minor, prev[0],
-                                              cell.change))
+                                              cell.change,
+                                              kind_of(prev[1], cell, signatures)))
                     prev = (tf_minor, cell)
     return changes

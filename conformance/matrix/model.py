@@ -67,6 +67,9 @@ class Change:
     tf_minor: str
     previous: str
     text: str  # "changed in 2.16: v1: kernel:0 → kernel"
+    # semantic: outcome, error type, names, identity groups, values or equals changed;
+    # wording: only the text of an error message (changes.kind_of)
+    kind: str = "semantic"
 
 
 @dataclass
