@@ -158,12 +158,11 @@ def _call(fn):
 
 
 def guarded_modules() -> list:
-    """Modules whose attributes a cell must leave as they are: those a case's namespace
-    starts with, and where TF's variable and scope machinery lives."""
-    names = ("tensorflow", "tensorflow.python.ops.variable_scope",
-             "tensorflow.python.ops.variables", "tensorflow.python.framework.ops",
-             "tensorflow.python.ops.resource_variable_ops")
-    return [tf, tf2, np] + [sys.modules[n] for n in names if n in sys.modules]
+    """Modules whose attributes a cell must leave as they are: the TF modules a case's
+    namespace starts with, and TF's root. (Code that assigns to a module's attributes runs
+    in a process of its own anyway: isolation.own_process_reason. This catches TF calls
+    that rebind them; TF's flags are in state().)"""
+    return [tf, tf2, sys.modules["tensorflow"]]
 
 
 class Fatal(Exception):

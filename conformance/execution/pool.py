@@ -96,10 +96,10 @@ class Server:
         self.startup_seconds = time.perf_counter() - self._spawned
         if not isinstance(hello, wire.Hello) or hello.facts is None:
             reason = (hello.reason if isinstance(hello, wire.Hello) else None) or ""
+            why = why_it_failed(reason + "\n" + self.log_tail(40))  # before stop() removes it
             self.stop()
             raise ExecutorError("the executor process (%s, %s) did not start: %s"
-                                % (behaviour, device, why_it_failed(reason + "\n"
-                                                                    + self.log_tail(40))))
+                                % (behaviour, device, why))
         self.facts = hello.facts
 
     def run(self, request: wire.Request) -> wire.Reply:
