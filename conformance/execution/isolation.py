@@ -157,9 +157,14 @@ class Guard:
         return None
 
     def _changed_attribute(self) -> Optional[str]:
+        """The public attribute a cell rebound or deleted. Private ones are TF's own
+        bookkeeping (registries that grow as modules load lazily), and a lazy loader that
+        replaced itself with its module is the new normal."""
         for module, before in zip(self.modules, self.attrs):
             after = vars(module)
             for name, value in before.items():
+                if name.startswith("_"):
+                    continue
                 if name not in after:
                     return "%s.%s (deleted)" % (module.__name__, name)
                 if after[name] is not value and not _lazy(value):

@@ -81,6 +81,8 @@ class ResultsWriter:
     def _whole_run(self, session) -> bool:
         """Whether this run ran everything under the case roots, in every mode."""
         config = self.config
+        # On an xdist controller deselection happens on the workers: -k and -m count as a
+        # subset whatever they match.
         if self.deselected or config.option.keyword or config.option.markexpr:
             return False
         if tuple(config._conformance_modes) != MODES:
