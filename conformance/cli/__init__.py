@@ -20,6 +20,8 @@ COMMANDS = {
     "envs": ("envs", "list TF environments and whether each can be built here"),
     "coverage": ("api_coverage",
                  "write docs/coverage.md: scope APIs/parameters the corpus exercises"),
+    "upgrade-check": ("upgrade_check",
+                      "what changes for these cases between two TF versions (runs both)"),
 }
 
 

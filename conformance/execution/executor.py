@@ -11,6 +11,7 @@ import io
 import sys
 import time
 
+from ..vocabulary import GRAPH_MODES
 from . import observe
 
 tf = None      # tensorflow.compat.v1, bound by setup()
@@ -175,75 +176,77 @@ def run_cell(req) -> dict:
     Raises Fatal when the code tried to end the process."""
     global _GRAPH_BEFORE_CELL
     _GRAPH_BEFORE_CELL = tf.get_default_graph()
-    mode, device, probe = req.mode, req.device, req.probe
-    file = req.file
-    code = compile("\n" * (req.code_line - 1) + req.code, file, "exec")
+    code = compile("\n" * (req.code_line - 1) + req.code, req.file, "exec")
     ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
     preset = set(ns) | {"__builtins__"}
     out = io.StringIO()
-    error = None
-    values: dict = {}
-    graph = None
-    start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            if mode in ("v1", "graph"):
-                graph = tf.Graph()
-                graph.seed = SEED
-                with graph.as_default(), _device(device):
-                    exec(code, ns)
-            elif mode == "eager":
-                tf2.random.set_seed(SEED)
-                with _device(device):
-                    exec(code, ns)
-            elif mode == "function":
-                tf2.random.set_seed(SEED)
-                values = _run_function(code, ns, device, probe["values"])
-            else:
-                raise ValueError("unknown mode %r" % mode)
-        except Exception as exc:  # the case's own exception is the observation
-            raised = exc
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit
-            line = observe.case_line(exc, file)
-            raise Fatal("the case's code raised %s%s%s: a case must not end its process"
-                        % (type(exc).__name__, observe.args(exc),
-                           " (%s:%d)" % (file, line) if line else "")) from None
+        start, start_cpu = time.perf_counter(), time.process_time()
+        graph, values, raised = _execute(code, ns, req)
+        # The code's time ends here, before the runner describes what happened.
+        elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        error = None if raised is None else observe.error_record(
+            raised, req.file, req.probe.get("matches", ()))
+        observed = _observe(ns, preset, req, graph, values, error)
+    timing = {k: observed.pop(k) for k in ("values_seconds", "values_cpu_seconds")}
+    observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
+                    code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
+    return observed
+
+
+def _execute(code, ns: dict, req):
+    """Run the code in the request's mode: (its graph in graph modes, the values a
+    function-mode cell returned, the exception it raised or None)."""
+    graph, values = None, {}
+    try:
+        if req.mode in GRAPH_MODES:
+            graph = tf.Graph()
+            graph.seed = SEED
+            with graph.as_default(), _device(req.device):
+                exec(code, ns)
+        elif req.mode == "eager":
+            tf2.random.set_seed(SEED)
+            with _device(req.device):
+                exec(code, ns)
+        elif req.mode == "function":
+            tf2.random.set_seed(SEED)
+            values = _run_function(code, ns, req.device, req.probe["values"])
         else:
-            raised = None
-        elapsed = time.perf_counter() - start  # the code's time ends here, before the
-        elapsed_cpu = time.process_time() - start_cpu  # runner describes what happened
-        if raised is not None:
-            error = observe.error_record(raised, file, probe.get("matches", ()))
-        # Expressions see what the code saw: in graph modes, the case's graph is the default.
-        with graph.as_default() if graph is not None else contextlib.nullcontext():
-            objects, groups = observe.describe_namespace(ns, preset, probe["exprs"])
-            if mode == "function":
-                _names_seen_while_tracing(objects, ns)
-            # Computing the values the case asks for is TF work the cell needs (a Session
-            # in graph modes); timed apart from the code. In function mode it happens
-            # inside the traced call, so it is part of the code's time.
-            values_start, values_start_cpu = time.perf_counter(), time.process_time()
-            if error is None:
-                if mode in ("v1", "graph"):
-                    values = _graph_values(graph, ns, probe["values"])
-                elif mode == "eager":
-                    values = {e: _eager_value(ns, e) for e in probe["values"]}
-            values_elapsed = time.perf_counter() - values_start
-            values_elapsed_cpu = time.process_time() - values_start_cpu
-            equals = {} if error is not None else {
-                e: _equals_value(ns, e) for e in probe["equals"]}
-    return {
-        "objects": objects,
-        "groups": groups,
-        "values": values,
-        "equals": equals,
-        "error": error,
-        "stdout": out.getvalue()[:2000],
-        "code_seconds": elapsed,
-        "code_cpu_seconds": elapsed_cpu,
-        "values_seconds": values_elapsed,
-        "values_cpu_seconds": values_elapsed_cpu,
-    }
+            raise ValueError("unknown mode %r" % req.mode)
+    except Exception as exc:  # the case's own exception is the observation
+        return graph, values, exc
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit
+        line = observe.case_line(exc, req.file)
+        raise Fatal("the case's code raised %s%s%s: a case must not end its process"
+                    % (type(exc).__name__, observe.args(exc),
+                       " (%s:%d)" % (req.file, line) if line else "")) from None
+    return graph, values, None
+
+
+def _observe(ns: dict, preset: set, req, graph, values: dict, error) -> dict:
+    """What the code left: its names' objects and identity groups, the values and facts
+    the expectations ask for. Expressions see what the code saw: in graph modes, the
+    case's graph is the default."""
+    probe = req.probe
+    with graph.as_default() if graph is not None else contextlib.nullcontext():
+        objects, groups = observe.describe_namespace(ns, preset, probe["exprs"])
+        if req.mode == "function":
+            _names_seen_while_tracing(objects, ns)
+        # Computing the values the case asks for is TF work the cell needs (a Session in
+        # graph modes); timed apart from the code. In function mode it happens inside the
+        # traced call, so it is part of the code's time.
+        start, start_cpu = time.perf_counter(), time.process_time()
+        if error is None:
+            if req.mode in GRAPH_MODES:
+                values = _graph_values(graph, ns, probe["values"])
+            elif req.mode == "eager":
+                values = {e: _eager_value(ns, e) for e in probe["values"]}
+        values_seconds = time.perf_counter() - start
+        values_cpu_seconds = time.process_time() - start_cpu
+        equals = {} if error is not None else {e: _equals_value(ns, e) for e in probe["equals"]}
+    return {"objects": objects, "groups": groups, "values": values, "equals": equals,
+            "error": error, "values_seconds": values_seconds,
+            "values_cpu_seconds": values_cpu_seconds}
 
 
 @contextlib.contextmanager
