@@ -6,6 +6,11 @@ def pytest_addoption(parser):
         "--update-gold", action="store_true", default=False,
         help="rewrite tests/gold/* from the current output instead of comparing",
     )
+    parser.addoption(
+        "--full-corpus", action="store_true", default=False,
+        help="tests/reliability: run the fault mix over the whole corpus, not a subset "
+             "(also: CONFORMANCE_FULL_CORPUS=1)",
+    )
 
 
 # --------------------------------------------------------------- shared fixtures (core)
