@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -122,3 +125,102 @@ def problem_lines(output: str, cases_dir: Path, rel: str) -> list:
 def full_corpus_requested(config) -> bool:
     return bool(config.getoption("--full-corpus", default=False)) or \
         os.environ.get("CONFORMANCE_FULL_CORPUS") == "1"
+
+
+# ------------------------------------------------------------- runs outside pytester
+
+
+class Run:
+    def __init__(self, returncode: int, stdout: str, stderr: str, seconds: float) -> None:
+        self.returncode, self.stdout, self.stderr, self.seconds = (returncode, stdout, stderr,
+                                                                   seconds)
+
+    @property
+    def output(self) -> str:
+        return self.stdout + "\n" + self.stderr
+
+    def outcomes(self) -> dict:
+        """pytest's final counts, e.g. {"passed": 2, "errors": 1}."""
+        for line in reversed(self.stdout.splitlines()):
+            found = re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)", line)
+            if found and line.lstrip().startswith("="):
+                out = {}
+                for n, word in found:
+                    out["errors" if word.startswith("error") else word] = int(n)
+                return out
+        return {}
+
+
+def pytest_env() -> dict:
+    """The environment of a ``python -m pytest`` run of this checkout's plugin."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env["PYTHONDONTWRITEBYTECODE"] = ""
+    for name in ("PYTEST_ADDOPTS", "CONFORMANCE_ISOLATION", "PYTEST_CURRENT_TEST",
+                 "PYTEST_XDIST_WORKER", "PYTEST_XDIST_TESTRUNUID", "PYTEST_XDIST_WORKER_COUNT"):
+        env.pop(name, None)
+    return env
+
+
+def pytest_command(*args) -> list:
+    cmd = [sys.executable, "-m", "pytest"]
+    if not _entry_point():
+        cmd += ["-p", "conformance.plugin"]
+    return cmd + [str(a) for a in args]
+
+
+def start_pytest(cwd: Path, *args):
+    """Popen of ``python -m pytest ARGS`` in its own session (so that a bound can stop
+    it and everything it started)."""
+    return subprocess.Popen(pytest_command(*args), cwd=str(cwd), env=pytest_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            errors="replace", start_new_session=True)
+
+
+def stop_group(proc) -> None:
+    """SIGKILL the process group of a run this suite started (its id is the run's pid)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_pytest(cwd: Path, *args, bound: float) -> Run:
+    started = time.monotonic()
+    proc = start_pytest(cwd, *args)
+    try:
+        out, err = proc.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        out, err = proc.communicate()
+        raise RunTooLong("the run took longer than %gs: %s\n%s" % (
+            bound, " ".join(map(str, args)), out[-3000:])) from None
+    return Run(proc.returncode, out, err, time.monotonic() - started)
+
+
+def corpus_subset(per_topic: int = 4) -> list:
+    """About 40 case files of the real corpus (relative to cases/), spread over every
+    topic folder: ``per_topic`` evenly spaced files of each."""
+    chosen = []
+    cases = ROOT / "cases"
+    for topic in sorted(d for d in cases.iterdir() if d.is_dir()):
+        files = sorted(str(f.relative_to(cases)) for f in topic.rglob("*.yaml"))
+        if not files:
+            continue
+        step = max(1, len(files) // per_topic)
+        chosen += files[::step][:per_topic]
+    return chosen
+
+
+def corpus_all() -> list:
+    cases = ROOT / "cases"
+    return sorted(str(f.relative_to(cases)) for f in cases.rglob("*.yaml"))
+
+
+def copy_cases(rel_paths, dest: Path) -> None:
+    for rel in rel_paths:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(str(ROOT / "cases" / rel), str(target))
