@@ -20,3 +20,8 @@ def conformance_runner(pytester, monkeypatch):
     return pytester
 
 
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: minutes of TensorFlow runs (the fault mix); deselect with -m 'not slow'")
