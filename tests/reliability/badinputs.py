@@ -36,7 +36,7 @@ R = ("title: t\nsource: s\nmodes: [v1]\ndevices: [cpu]\n"
 class P:
     rel: str
     line: int
-    key: Union[str, "re.Pattern[str]"]
+    key: Union[str, re.Pattern[str]]
     message: str
 
 

@@ -6,6 +6,7 @@ fail one test, not stop the suite. The plugin is opt-in: each run passes ``--cas
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,8 +16,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -181,10 +180,8 @@ def start_pytest(cwd: Path, *args):
 
 def stop_group(proc) -> None:
     """SIGKILL the process group of a run this suite started (its id is the run's pid)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_pytest(cwd: Path, *args, bound: float) -> Run:
@@ -224,3 +221,35 @@ def copy_cases(rel_paths, dest: Path) -> None:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(str(ROOT / "cases" / rel), str(target))
+
+
+def processes_in(directory) -> list:
+    """Processes whose working directory is ``directory``: the ones a run started there
+    (the executor processes inherit pytest's), this test's own process excepted."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            if os.readlink("/proc/%s/cwd" % name) != os.path.realpath(str(directory)):
+                continue
+            with open("/proc/%s/stat" % name) as f:
+                if f.read().rsplit(")", 1)[-1].split()[0] == "Z":
+                    continue  # a zombie is gone for our purpose
+        except OSError:
+            continue
+        found.append(int(name))
+    return found
+
+
+def reap_leftovers(directory, grace: float = 15.0) -> list:
+    """Wait up to ``grace`` seconds for the processes a run started in ``directory`` to
+    end; SIGKILL (by pid) and return those that did not."""
+    deadline = time.monotonic() + grace
+    while processes_in(directory) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    lingering = processes_in(directory)
+    for pid in lingering:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return lingering

@@ -12,6 +12,7 @@ from rhelpers import (
     GOOD_CELLS,
     cells_by_key,
     load_results,
+    reap_leftovers,
     run_cases,
     run_pytest,
     write_files,
@@ -33,6 +34,7 @@ def fault_run(tmp_path_factory):
     run = run_pytest(base, "--case-root", cases, cases, "--conformance-out", out,
                      "-p", "no:cacheprovider", bound=FAULT_RUN_BOUND)
     doc = load_results(out) if out.exists() else None
+    run.lingering = reap_leftovers(base)  # the executor processes end with pytest
     return run, doc
 
 
@@ -50,6 +52,7 @@ def test_the_run_with_every_fault_finishes_and_the_good_case_passes(fault_run):
     for key in GOOD_CELLS:
         assert cells[key]["outcome"] == "pass", cells[key]
     assert doc.get("status") == "complete"
+    assert not run.lingering, "processes outlived the run: %s" % run.lingering
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])

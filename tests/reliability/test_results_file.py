@@ -15,6 +15,7 @@ from rhelpers import (
     RUN_BOUND,
     cells_by_key,
     load_results,
+    reap_leftovers,
     run_cases,
     run_pytest,
     start_pytest,
@@ -83,21 +84,6 @@ code: |
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie is gone for our purpose
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_sigterm_leaves_a_partial_file_and_keeps_the_complete_one(tmp_path):
     cases = tmp_path / "cases"
     write_good(cases)
@@ -111,14 +97,14 @@ def test_sigterm_leaves_a_partial_file_and_keeps_the_complete_one(tmp_path):
     marker = tmp_path / "sleeper.pid"
     write_files(cases, {"slow/sleeper.yaml": SLEEPER % str(marker)})
     proc = start_pytest(tmp_path, cases, *base_args)
-    worker_pid = None
+    lingering = []
     try:
         deadline = time.monotonic() + RUN_BOUND
         while not (marker.exists() and marker.read_text().strip()):
             assert proc.poll() is None, proc.communicate()[0][-3000:]
             assert time.monotonic() < deadline, "the sleeping cell never started"
             time.sleep(0.2)
-        worker_pid = int(marker.read_text())
+        assert int(marker.read_text()) > 0
         time.sleep(2)  # the good cells (before it in item order) are recorded by now
         proc.send_signal(signal.SIGTERM)
         try:
@@ -129,6 +115,9 @@ def test_sigterm_leaves_a_partial_file_and_keeps_the_complete_one(tmp_path):
         if proc.poll() is None:
             stop_group(proc)
             proc.communicate()
+        # The executor processes go with pytest: nothing it started lingers. (Whatever
+        # does is killed here, by pid: it was started by this test's run.)
+        lingering = reap_leftovers(tmp_path)
 
     assert out.read_bytes() == complete  # the earlier complete file is untouched
     partial_path = tmp_path / "out.json.partial"
@@ -139,11 +128,4 @@ def test_sigterm_leaves_a_partial_file_and_keeps_the_complete_one(tmp_path):
     for key in GOOD_CELLS:
         assert got[key]["outcome"] == "pass", got.get(key)
 
-    # The executor processes went with it: the sleeping cell's process does not linger.
-    deadline = time.monotonic() + 15
-    while worker_pid is not None and _alive(worker_pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    lingering = worker_pid is not None and _alive(worker_pid)
-    if lingering:
-        os.kill(worker_pid, signal.SIGKILL)  # started by this test's run: clean up
-    assert not lingering, "the cell's process outlived pytest's SIGTERM"
+    assert not lingering, "processes outlived pytest's SIGTERM: %s" % lingering
