@@ -28,8 +28,6 @@ from rhelpers import (
     write_good,
 )
 
-pytestmark = pytest.mark.tf  # the good neighbour runs under TensorFlow
-
 
 def build(fixture: Bad, cases_dir) -> None:
     write_good(cases_dir)
@@ -69,6 +67,7 @@ def test_the_table_is_big_enough():
     assert any(len(b.problems) >= 2 for b in BAD)
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("fixture", BAD, ids=[b.name for b in BAD])
 def test_bad_input_is_reported_and_the_good_case_still_runs(conformance_runner, fixture):
     p = conformance_runner
@@ -133,6 +132,7 @@ variants:
 """
 
 
+@pytest.mark.tf
 def test_merge_keys_work(conformance_runner):
     """`<<: *base` is plain YAML 1.1 (SafeLoader merges it): a case using it is valid."""
     p = conformance_runner

@@ -19,8 +19,6 @@ from rhelpers import (
     write_good,
 )
 
-pytestmark = pytest.mark.tf
-
 FAULT_RUN_BOUND = 900.0  # all faults, their timeouts (5 s each) and restarts included
 
 
@@ -43,6 +41,7 @@ def test_there_are_enough_faults():
     assert {f.outcome for f in FAULTS} >= {"pass", "fail", "error", "crash", "timeout"}
 
 
+@pytest.mark.tf
 def test_the_run_with_every_fault_finishes_and_the_good_case_passes(fault_run):
     run, doc = fault_run
     assert "INTERNALERROR" not in run.output, run.output[-3000:]
@@ -55,6 +54,7 @@ def test_the_run_with_every_fault_finishes_and_the_good_case_passes(fault_run):
     assert not run.lingering, "processes outlived the run: %s" % run.lingering
 
 
+@pytest.mark.tf
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_fault_is_contained_in_its_own_cells(fault_run, fault: F):
     run, doc = fault_run
@@ -98,6 +98,7 @@ code: |
 """
 
 
+@pytest.mark.tf
 def test_a_printing_thread_does_not_leak_into_other_cells_stdout(conformance_runner):
     p = conformance_runner
     cases = p.path / "cases"
