@@ -80,7 +80,7 @@ BAD: List[Bad] = [
         [P("x.yaml", 6, "note", r"(?i)nest|deep|depth|string")]),
     Bad("catastrophic-regex", {"x.yaml": R + "expect:\n  error:\n    type: ValueError\n"
                                              "    match: \"^(a+)+$\"\n"},
-        [P("x.yaml", 8, "expect.error.match",
+        [P("x.yaml", 9, "expect.error.match",
            r"(?i)backtrack|nested|catastroph|exponential|redos|quantifier")]),
     Bad("env-value-200kb", {"x.yaml": B + "env: {BIG: " + "x" * 200_000 + "}\n"},
         [P("x.yaml", 6, "env.BIG", r"(?i)long|large|size|bytes|characters|limit")]),
@@ -191,7 +191,7 @@ BAD: List[Bad] = [
     # ------------------------------------------------------------- expect
     Bad("invalid-regex",
         {"x.yaml": R + "expect:\n  error:\n    type: ValueError\n    match: \"(\"\n"},
-        [P("x.yaml", 8, "expect.error.match", r"(?i)regular expression|regex")]),
+        [P("x.yaml", 9, "expect.error.match", r"(?i)regular expression|regex")]),
     Bad("error-type-not-identifier",
         {"x.yaml": R + "expect:\n  error: {type: \"Value Error\"}\n"},
         [P("x.yaml", 7, "expect.error.type", r"(?i)match|identifier|pattern|class name")]),
