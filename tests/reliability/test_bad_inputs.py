@@ -1,0 +1,153 @@
+"""Bad case files: each is reported, line by line, while the good case beside it runs.
+
+The contract for every fixture of ``badinputs.BAD`` (one opt-in run of the plugin over a
+cases dir holding the bad file(s) and the good case ``casetexts.CAPTURED``):
+- exit status 1, never 3 (INTERNALERROR), within RUN_BOUND seconds;
+- the good case's two cells pass (pytest's counts and the results file);
+- each problem is one output line ``<path>:<line>: <key>: <message>`` (``<path>:<line>:
+  <message>`` for a whole-file problem), and there is no other problem line for the file
+  and no traceback;
+- the results file's ``errors`` list has one entry per problem with ``file``, ``line``,
+  ``key`` ("" for a whole-file problem) and ``message``, none holding a newline.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import pytest
+from badinputs import BAD, Bad
+from rhelpers import (
+    CAPTURED,
+    RUN_BOUND,
+    assert_good_cells_pass,
+    load_results,
+    problem_lines,
+    run_cases,
+    write_files,
+    write_good,
+)
+
+
+def build(fixture: Bad, cases_dir) -> None:
+    write_good(cases_dir)
+    if callable(fixture.files):
+        fixture.files(cases_dir)
+        return
+    files = {rel: (CAPTURED.lstrip("\n") if text is None else text)
+             for rel, text in fixture.files.items()}
+    write_files(cases_dir, files)
+
+
+def key_matches(expected, key: str) -> bool:
+    if isinstance(expected, re.Pattern):
+        return expected.fullmatch(key) is not None
+    return key == expected
+
+
+def printed(expected_key, message_regex: str, text: str) -> bool:
+    """``text`` is what follows ``<path>:<line>: `` on an output line."""
+    if expected_key == "":
+        return re.search(message_regex, text) is not None
+    if isinstance(expected_key, re.Pattern):
+        m = re.match("(?:%s): (.*)$" % expected_key.pattern, text)
+    else:
+        m = re.match("%s: (.*)$" % re.escape(expected_key), text)
+    return m is not None and re.search(message_regex, m.group(1)) is not None
+
+
+def error_file_matches(entry_file: str, cases_dir, rel: str) -> bool:
+    f = PurePosixPath(str(entry_file).replace("\\", "/"))
+    return str(f) == str(cases_dir / rel) or str(f).endswith("%s/%s" % (cases_dir.name, rel))
+
+
+def test_the_table_is_big_enough():
+    assert len(BAD) >= 55
+    assert sum(len(b.problems) for b in BAD) >= len(BAD)
+    assert any(len(b.problems) >= 2 for b in BAD)
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("fixture", BAD, ids=[b.name for b in BAD])
+def test_bad_input_is_reported_and_the_good_case_still_runs(conformance_runner, fixture):
+    p = conformance_runner
+    cases_dir = p.path / "cases"
+    cases_dir.mkdir()
+    build(fixture, cases_dir)
+    out_json = p.path / "out.json"
+
+    result, seconds = run_cases(p, cases_dir, out_json)
+    output = result.stdout.str() + "\n" + result.stderr.str()
+
+    assert seconds < RUN_BOUND
+    assert result.ret == 1, (result.ret, output[-3000:])  # not 3 (INTERNALERROR), not 0
+    assert "INTERNALERROR" not in output
+    assert "Traceback" not in output, output[-3000:]
+
+    doc = load_results(out_json)
+    assert_good_cells_pass(result, doc)
+
+    for rel in sorted({prob.rel for prob in fixture.problems}):
+        expected = [prob for prob in fixture.problems if prob.rel == rel]
+        lines = problem_lines(output, cases_dir, rel)
+        # one output line per problem, no more
+        assert len(lines) == len(expected), (rel, lines, output[-3000:])
+        for prob in expected:
+            hits = [text for line, text in lines
+                    if line == prob.line and printed(prob.key, prob.message, text)]
+            assert hits, ("no line '%s:%d: %s: /%s/'" % (rel, prob.line, prob.key,
+                                                         prob.message), lines)
+
+        entries = [e for e in doc["errors"] if error_file_matches(e.get("file"), cases_dir, rel)]
+        assert len(entries) == len(expected), (rel, doc["errors"])
+        for entry in entries:
+            assert {"file", "line", "key", "message"} <= set(entry), entry
+            assert "\n" not in entry["message"] and "\n" not in entry["key"], entry
+        for prob in expected:
+            assert any(e["line"] == prob.line and key_matches(prob.key, e["key"])
+                       and re.search(prob.message, e["message"]) for e in entries), (
+                prob, entries)
+    # nothing else is reported as a problem
+    assert len(doc["errors"]) == len(fixture.problems), doc["errors"]
+
+
+MERGED = """\
+title: A merge key brings in the shared expectation
+source: TF variable_scope_test.py testVarScopeObjectReuse
+modes: [v1, graph]
+devices: [cpu]
+code: |
+  with tf.variable_scope("my_scope") as scope:
+      v1 = tf.get_variable("my_var", shape=[1], initializer=tf.constant_initializer(1.0))
+  with tf.variable_scope(scope, reuse=True):
+      v2 = tf.get_variable("my_var")
+expect: &base
+  names: {v1: my_scope/my_var:0, v2: my_scope/my_var:0}
+  same: [[v1, v2]]
+variants:
+  - when: {modes: [graph]}
+    expect:
+      <<: *base
+      values: {v2: [1.0]}
+"""
+
+
+@pytest.mark.tf
+def test_merge_keys_work(conformance_runner):
+    """`<<: *base` is plain YAML 1.1 (SafeLoader merges it): a case using it is valid."""
+    p = conformance_runner
+    cases_dir = p.path / "cases"
+    write_files(cases_dir, {"merge/base.yaml": MERGED})
+    write_good(cases_dir)
+    out_json = p.path / "out.json"
+    result, _ = run_cases(p, cases_dir, out_json)
+    doc = load_results(out_json)
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert doc["errors"] == []
+    cells = {(c["case"], c["mode"]): c for c in doc["cells"]}
+    graph = cells[("merge/base", "graph")]
+    assert graph["outcome"] == "pass" and graph["variant"] == 0
+    assert graph["expect"]["names"] == {"v1": "my_scope/my_var:0", "v2": "my_scope/my_var:0"}
+    assert graph["expect"]["values"] == {"v2": [1.0]}
+    assert cells[("merge/base", "v1")]["outcome"] == "pass"
+    assert result.parseoutcomes().get("passed") == 4
