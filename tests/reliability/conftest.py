@@ -3,7 +3,7 @@ rhelpers.py (a test module cannot import a conftest reliably: tests/ has one too
 from __future__ import annotations
 
 import pytest
-from rhelpers import _entry_point
+from rhelpers import PLUGIN_ARGS
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def conformance_runner(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "")
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     monkeypatch.delenv("CONFORMANCE_ISOLATION", raising=False)
-    pytester.plugins = [] if _entry_point() else ["conformance.plugin"]
+    pytester.plugins = PLUGIN_ARGS[1::2]  # each goes in as -p NAME
     return pytester
 
 

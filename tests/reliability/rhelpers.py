@@ -20,8 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 ROOT = TESTS.parent
-if str(TESTS) not in sys.path:  # casetexts lives in tests/
-    sys.path.insert(0, str(TESTS))
+if str(TESTS / "support") not in sys.path:  # casetexts lives in tests/support
+    sys.path.insert(0, str(TESTS / "support"))
 
 from casetexts import CAPTURED  # noqa: E402
 
@@ -38,16 +38,9 @@ class RunTooLong(AssertionError):
     pass
 
 
-def _entry_point() -> bool:
-    """Whether the plugin's pytest11 entry point is installed (else runs pass
-    ``-p conformance.plugin``)."""
-    try:
-        from importlib.metadata import entry_points
-    except ImportError:  # Python 3.7
-        from importlib_metadata import entry_points
-    eps = entry_points()
-    group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", ())
-    return any(ep.name == "conformance" for ep in group)
+# The plugin loaded by name, whether or not its entry point is installed (and whichever
+# version of it is).
+PLUGIN_ARGS = ["-p", "no:conformance", "-p", "conformance.pytest_plugin"]
 
 
 def run_cases(pytester, cases_dir: Path, out_json: Path, *extra, bound: float = RUN_BOUND):
@@ -170,10 +163,7 @@ def pytest_env() -> dict:
 
 
 def pytest_command(*args) -> list:
-    cmd = [sys.executable, "-m", "pytest"]
-    if not _entry_point():
-        cmd += ["-p", "conformance.plugin"]
-    return cmd + [str(a) for a in args]
+    return [sys.executable, "-m", "pytest"] + PLUGIN_ARGS + [str(a) for a in args]
 
 
 def start_pytest(cwd: Path, *args):

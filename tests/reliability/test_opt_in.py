@@ -21,6 +21,7 @@ def test_ok():
 def test_a_project_that_does_not_opt_in_runs_only_its_own_tests(conformance_runner):
     """No --case-root (nor any other opt-in): YAML files are not cases, nothing is written."""
     p = conformance_runner
+    p.plugins = []  # as installed: the entry point, nothing asked for on the command line
     (p.path / "docker-compose.yaml").write_text(COMPOSE, encoding="utf-8")
     (p.path / "tests").mkdir()
     (p.path / "tests" / "test_ok.py").write_text(TEST_OK, encoding="utf-8")
