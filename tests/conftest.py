@@ -39,11 +39,6 @@ def pytest_addoption(parser):
         help="corpus tests use the whole corpus instead of a representative subset "
              "(CI runs them this way after the matrix)",
     )
-    parser.addoption(
-        "--full-corpus", action="store_true", default=False,
-        help="tests/reliability: run the fault mix over the whole corpus, not a subset "
-             "(also: CONFORMANCE_FULL_CORPUS=1)",
-    )
 
 
 def pytest_collection_modifyitems(config, items):
