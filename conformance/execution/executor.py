@@ -233,7 +233,7 @@ def run_cell(req) -> dict:
             values_elapsed_cpu = time.process_time() - values_start_cpu
             equals = {} if error is not None else {
                 e: _equals_value(ns, e) for e in probe["equals"]}
-    return {
+    return observe.with_normalised({
         "objects": objects,
         "groups": groups,
         "values": values,
@@ -244,7 +244,7 @@ def run_cell(req) -> dict:
         "code_cpu_seconds": elapsed_cpu,
         "values_seconds": values_elapsed,
         "values_cpu_seconds": values_elapsed_cpu,
-    }
+    })
 
 
 @contextlib.contextmanager
