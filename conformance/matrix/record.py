@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..case.choose import choose
 from ..case.compare import compare
 from ..case.model import Case
-from ..vocabulary import DEVICES, MODES
+from ..vocabulary import DEVICES, MODES, RAN
 from .groups import version_key
 from .model import Matrix
 
@@ -57,8 +57,7 @@ def record(case: Case, case_id: str, m: Matrix) -> Recorded:
     failing = []
     count = 0
     for (cid, minor, mode, device), cell in m.cells.items():
-        if cid != case_id or not isinstance(cell.observed, dict) or cell.outcome not in (
-                "pass", "fail", "xfail", "xpass"):
+        if cid != case_id or not isinstance(cell.observed, dict) or cell.outcome not in RAN:
             continue
         choice = choose(case, {"tf": tf_of.get((minor, device)) or minor}, mode, device)
         if choice.xfail:  # a known TF bug: its cells do not say what is right
