@@ -102,3 +102,24 @@ def equals_of(record: Dict[str, Any]) -> Dict[str, Any]:
     stored = (record.get("normalised") or {}).get("equals") or {}
     return {k: stored[k] if k in stored else _value(v, ())
             for k, v in (record.get("equals") or {}).items()}
+
+
+TIMINGS = ("code_seconds", "code_cpu_seconds", "values_seconds", "values_cpu_seconds")
+
+
+def comparable(record: Any) -> Any:
+    """An observed record as two runs of the same behaviour give it equal: timings left
+    out, names, error message, equals and stdout in their normalised text."""
+    if not isinstance(record, dict):
+        return record
+    extra = record.get("normalised") or observed(record) or {}
+    names = extra.get("names") or {}
+    out = {k: v for k, v in record.items() if k not in TIMINGS and k != "normalised"}
+    out["objects"] = {e: dict(o, name=names[e]) if e in names else o
+                      for e, o in (record.get("objects") or {}).items()}
+    if isinstance(out.get("error"), dict) and "error" in extra:
+        out["error"] = dict(out["error"], message=extra["error"])
+    out["equals"] = dict(record.get("equals") or {}, **(extra.get("equals") or {}))
+    if isinstance(out.get("stdout"), str):
+        out["stdout"] = text(out["stdout"])
+    return out
