@@ -38,6 +38,9 @@ def test_the_same_results_are_no_difference(tmp_path, capsys):
     old, new = _sets(tmp_path, BASE, BASE)
     status, out, _ = _diff(capsys, old, new, "--fail-on", "changed")
     assert status == 0 and "no differences" in out and "3 cells compared" in out
+    status, out, _ = _diff(capsys, old, new, "--format", "md")
+    assert status == 0 and out.startswith("## Conformance diff: no differences\n")
+    assert "Full list" not in out
 
 
 @pytest.mark.parametrize("before, after, status", [

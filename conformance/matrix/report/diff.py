@@ -88,8 +88,8 @@ def md_escape(value: str) -> str:
 def markdown(d: Diff, full_command: str, limit: int = MD_LIMIT) -> str:
     """A pull request comment: the counts, then the groups, worst first, while they fit in
     ``limit`` characters; what does not fit is counted, with the command that lists it."""
-    head = ["## Conformance diff: %s" % ", ".join(
-                "%d %s" % (d.count(k), k) for k in KIND_ORDER if d.count(k)) or "no differences",
+    counts = ", ".join("%d %s" % (d.count(k), k) for k in KIND_ORDER if d.count(k))
+    head = ["## Conformance diff: %s" % (counts or "no differences"),
             "", "\n".join("- " + md_escape(s) for s in _sides(d)),
             "- %d cells compared" % d.compared, ""]
     body: List[str] = []
@@ -117,11 +117,11 @@ def markdown(d: Diff, full_command: str, limit: int = MD_LIMIT) -> str:
     truncated = shown < len(d.groups) or any(len(g.cells) > MD_CELLS_PER_GROUP
                                              for g in d.groups)
     if rest:
-        counts = {}
+        left: Dict[str, int] = {}
         for g in rest:
-            counts[g.kind] = counts.get(g.kind, 0) + len(g.cells)
+            left[g.kind] = left.get(g.kind, 0) + len(g.cells)
         body += ["", "… and %d more groups not shown (%s)." % (len(rest), ", ".join(
-            "%d %s cells" % (n, k) for k, n in counts.items()))]
+            "%d %s cells" % (n, k) for k, n in left.items()))]
     if truncated:
         body += ["", "Full list: `%s`" % full_command.replace("`", "'")]
     return "\n".join(head + body).rstrip() + "\n"
