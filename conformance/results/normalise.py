@@ -27,8 +27,14 @@ TEMP_DIR = re.compile(r"(?:/private)?(?:/tmp|/var/tmp|/var/folders/[^/\s]+/[^/\s
                       + COMPONENT)
 
 
+# What every replacement below needs somewhere in the text: most names have none of it.
+_MAYBE = re.compile(r"\d\d\d|0x|/tmp|/var/")
+
+
 def text(value: str, temp_dirs: Iterable[str] = ()) -> str:
     """``value`` with counters, addresses, default reprs and temporary paths replaced."""
+    if not temp_dirs and not _MAYBE.search(value):
+        return value
     for d in temp_dirs:  # another temporary root (TMPDIR): the same, one level down
         d = d.rstrip("/")
         if d and not TEMP_DIR.match(d + "/x") and d in value:
