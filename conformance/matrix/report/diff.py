@@ -78,10 +78,12 @@ def as_json(d: Diff, fail_on: str = "worse") -> str:
     return json.dumps(to_dict(d, fail_on), indent=1, ensure_ascii=False) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_MD_SPECIAL = re.compile(r"([\\`*<>|])")
 
 
 def md_escape(value: str) -> str:
+    """Text that Markdown shows as it is (``<class 'dict'>`` is not an HTML tag, a
+    backtick opens no code span); ``_`` stays: GitHub does not emphasise inside words."""
     return _MD_SPECIAL.sub(r"\\\1", value)
 
 

@@ -10,6 +10,7 @@ from typing import Dict, List
 
 from .. import groups
 from ..model import Matrix
+from .diff import md_escape
 
 MAX_CASES = 12  # cases named on one wording line; the rest counted
 
@@ -52,7 +53,7 @@ def _section(title: str, what: str, found: List[groups.Group], limit) -> List[st
         if g.boundary != boundary:
             boundary = g.boundary
             lines += ["", "### TF %s" % boundary, ""]
-        lines.append("- %s — %s: %s" % (g.label, g.count(), _where(g, limit)))
+        lines.append("- %s — %s: %s" % (md_escape(g.label), g.count(), _where(g, limit)))
     return lines
 
 
