@@ -15,6 +15,7 @@ import argparse
 import difflib
 import glob
 import io
+import json
 import os
 import sys
 import tempfile
@@ -120,9 +121,24 @@ def render(text: str, rec: recorder.Recorded, yaml) -> str:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     data = yaml.load(text)
+    old = list(data.get("variants") or [])
+    # the case's own nodes for an expectation key, reused where the value is the same:
+    # their quotes and flow style stay as the author wrote them
+    known = {}
+    for exp in [data.get("expect")] + [v.get("expect") for v in old]:
+        for key, node in (exp or {}).items():
+            known.setdefault((str(key), json.dumps(_plain(node), sort_keys=True)), node)
+
+    def _expect_node(expect: dict):
+        node = _map()
+        for key in EXPECT_KEYS:
+            if key in expect:
+                node[key] = known.get((key, json.dumps(expect[key], sort_keys=True)),
+                                      _flow(expect[key]))
+        return node
+
     if (_plain(data.get("expect")) or {}) != rec.expect:
         _put(data, "expect", _expect_node(rec.expect), after="code")
-    old = list(data.get("variants") or [])
     variants = [old[i] for i in rec.kept]
     for v in rec.variants:
         mine = [o for i, o in enumerate(old) if i not in rec.kept]
@@ -187,14 +203,6 @@ def _flow(value: Any):
     else:
         return value
     node.fa.set_flow_style()
-    return node
-
-
-def _expect_node(expect: dict):
-    node = _map()
-    for key in EXPECT_KEYS:
-        if key in expect:
-            node[key] = _flow(expect[key])
     return node
 
 

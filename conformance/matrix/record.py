@@ -95,7 +95,7 @@ def _keys(case: Case) -> Dict[str, Any]:
     """What to record: the names, identity groups, values, equals and error patterns the
     case's expectations mention, all of them together."""
     keys: Dict[str, Any] = {"names": [], "groups": [], "values": [], "equals": [],
-                            "matches": []}
+                            "matches": [], "everything": False}
     for exp in case.all_expects():
         keys["names"] += [e for e in exp.names if e not in keys["names"]]
         keys["groups"] += [g for g in exp.same + exp.distinct if g not in keys["groups"]]
@@ -104,6 +104,8 @@ def _keys(case: Case) -> Dict[str, Any]:
         pattern = (exp.error or {}).get("match")
         if pattern and pattern not in keys["matches"]:
             keys["matches"].append(pattern)
+    # a case that checks nothing yet (but errors): every name its code bound, its groups
+    keys["everything"] = not any(keys[k] for k in ("names", "groups", "values", "equals"))
     return keys
 
 
@@ -120,13 +122,14 @@ def _expectation(observed: Dict[str, Any], keys: Dict[str, Any]) -> Dict[str, An
         return {"error": out}
     objects = observed.get("objects") or {}
     exp: Dict[str, Any] = {}
-    exprs = keys["names"] or [e for e, o in objects.items()
-                              if isinstance(o, dict) and isinstance(o.get("name"), str)]
+    exprs = keys["names"] if not keys["everything"] else [
+        e for e, o in objects.items() if isinstance(o, dict) and isinstance(o.get("name"), str)]
     names = {e: objects[e]["name"] for e in exprs
              if isinstance(objects.get(e), dict) and isinstance(objects[e].get("name"), str)}
     if names:
         exp["names"] = names
-    groups = keys["groups"] or [list(g) for g in observed.get("groups") or []]
+    groups = keys["groups"] if not keys["everything"] else [
+        list(g) for g in observed.get("groups") or []]
     same, distinct = [], []
     for group in groups:
         refs = [(objects.get(e) or {}).get("ref") for e in group]

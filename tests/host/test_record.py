@@ -58,6 +58,9 @@ def test_real_observations_of_two_versions_put_the_variant_at_2_16(tmp_path, cap
     assert status == 0 and "written" in out
     text = path.read_text()
     assert "# a comment that must survive" in text and 'note: "traced twice"' in text
+    # only what the case checks is recorded (y and layer were observed too), in its quotes
+    assert "BiasAdd" not in text and "dense_a/kernel:0" in text
+    assert '{"getattr(layer.kernel, \'path\', None)": null}' in text
     case = load_case(str(path), str(tmp_path / "cases"))
     [new, function] = case.variants
     assert (new.modes, str(new.tf)) == (("v1", "graph", "eager"), ">=2.16")
