@@ -191,7 +191,7 @@ def run_cell(req) -> dict:
     timing = {k: observed.pop(k) for k in ("values_seconds", "values_cpu_seconds")}
     observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
                     code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
-    return observed
+    return observe.with_normalised(observed)
 
 
 def _execute(code, ns: dict, req):

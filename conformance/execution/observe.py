@@ -7,10 +7,12 @@ modules the executor has already imported (``sys.modules``).
 from __future__ import annotations
 
 import sys
+import tempfile
 import traceback
 import types
 
 from ..jsonvalues import finite_float
+from ..results import normalise
 
 PRIMITIVES = (str, bytes, int, float, bool, type(None))
 MAX_ITEMS = 20
@@ -155,3 +157,13 @@ def error_record(exc: BaseException, file: str, patterns=()) -> dict:
 def short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return "%s: %s" % (type(exc).__name__, text[0][:300] if text else "")
+
+
+def with_normalised(record: dict) -> dict:
+    """The observed record, plus ``normalised``: the text of the entries that differ
+    between two runs of the same behaviour (uids, addresses, temporary paths), with
+    placeholders (results.normalise). Only entries normalisation changed are listed."""
+    extra = normalise.observed(record, (tempfile.gettempdir(),))
+    if extra:
+        record["normalised"] = extra
+    return record

@@ -84,12 +84,12 @@ class CaseItem(pytest.Item):
         self.next_item = None
         self.started = None  # this cell, sent ahead by the item before it
 
-    def _start(self, ahead: bool = False):
+    def _start(self, ahead: bool = False, fresh: bool = False):
         config = self.config
         timeout = config.getoption("cell_timeout")
         case = self.case if timeout is None else dataclasses.replace(self.case, timeout=timeout)
         return cell.start(case, self.mode, self.device, config.stash[POOL],
-                          env=config.getoption("conformance_env"), ahead=ahead)
+                          env=config.getoption("conformance_env"), ahead=ahead, fresh=fresh)
 
     def runtest(self) -> None:
         sent_ahead = isinstance(self.started, cell.Pending)  # not a record finished early
@@ -102,6 +102,9 @@ class CaseItem(pytest.Item):
                 and not self.config.getoption("no_pipeline")):
             following.started = following._start(ahead=True)
         record = cell.finish(started)
+        runs = self.config.getoption("verify")
+        if runs > 1:
+            record = cell.verify(record, lambda: cell.finish(self._start(fresh=True)), runs)
         if sent_ahead:
             record.sent_ahead = True
         self.record = record

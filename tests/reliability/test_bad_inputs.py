@@ -21,7 +21,6 @@ from badinputs import BAD, Bad
 from rhelpers import (
     CAPTURED,
     RUN_BOUND,
-    assert_good_cells_pass,
     load_results,
     problem_lines,
     run_cases,
