@@ -82,10 +82,17 @@ def reset_between_cells(mode: str) -> None:
     that calls get_variable succeeds, while on a fresh process it raises; after
     reset_default_graph() it raises again, as on a fresh process (the eager variable and
     scope stores live in the global default graph's collections)."""
-    if mode in ("eager", "function"):
+    if mode not in GRAPH_MODES:
         tf.reset_default_graph()
-    # Keras 3 keeps layer-name counters in a process-global state, not per graph
-    # (Keras 2 / tf_keras key theirs by graph, which the fresh or reset graph covers).
+        # Keras 2 builds eager functional models in a global graph of its own, which the
+        # reset above does not reach: its name scopes made a second identical case read
+        # `Same_1/...` on TF <= 2.3 (a fresh process reads `Same/...`). Its clear_session
+        # resets that graph and the name counters; only where Keras 2 is already loaded.
+        for name in _KERAS2_BACKENDS + tuple(_keras2_backends()):
+            backend = sys.modules.get(name)
+            if backend is not None and hasattr(backend, "clear_session"):
+                backend.clear_session()
+    # Keras 3 keeps layer-name counters in a process-global state, not per graph.
     keras = sys.modules.get("keras")
     if keras is not None and _keras_major(keras) >= 3:
         clear = keras.backend.clear_session
@@ -93,6 +100,18 @@ def reset_between_cells(mode: str) -> None:
             clear(free_memory=False)  # gc.collect() would cost ~10+ ms per cell
         except TypeError:  # older Keras 3: no free_memory argument
             clear()
+
+
+# Where Keras 2 lives: in TF up to 2.5, the keras package 2.6-2.12 (2.13+: keras.src), and
+# tf_keras beside Keras 3 from TF 2.16.
+_KERAS2_BACKENDS = ("tensorflow.python.keras.backend", "tf_keras.src.backend")
+
+
+def _keras2_backends() -> list:
+    keras = sys.modules.get("keras")
+    if keras is None or _keras_major(keras) >= 3:
+        return []
+    return [m for m in ("keras.backend", "keras.src.backend") if m in sys.modules]
 
 
 def _keras_major(module) -> int:

@@ -61,11 +61,11 @@ class ResultsWriter:
         self.deselected += len(items)
 
     def pytest_runtest_logreport(self, report) -> None:
+        self._problems(report)  # a path that cannot be read: an error in setup
         if report.when == "call":
             record = record_of(report)
             if record is not None:
                 self.collector.add_cell(record)
-            self._problems(report)
 
     def pytest_collectreport(self, report) -> None:
         self._problems(report)

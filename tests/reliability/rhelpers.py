@@ -106,7 +106,7 @@ def path_pattern(cases_dir: Path, rel: str) -> str:
     """How a problem's path may be printed: relative to the invocation dir (pytester's
     path, the cases dir's parent) or absolute."""
     rel_to_cwd = "%s/%s" % (cases_dir.name, rel)
-    return "(?:%s|%s)" % (re.escape(str(cases_dir / rel)), re.escape(rel_to_cwd))
+    return "(?:%s|(?:\\S*/)?%s)" % (re.escape(str(cases_dir / rel)), re.escape(rel_to_cwd))
 
 
 def problem_lines(output: str, cases_dir: Path, rel: str) -> list:
