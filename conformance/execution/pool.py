@@ -145,7 +145,9 @@ class Server:
         """The reply of a request whose executor process died, hung or spoke out of turn;
         the process is stopped (requests behind it are lost, and run again elsewhere)."""
         self._gone = True
-        died = self.proc.poll() is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=1)  # a killed process closes its pipes before it is reaped
+        died = self.proc.returncode is not None
         tail = self.log_tail()
         self.stop()
         if died:  # a case can kill the process it runs under: a crash, named

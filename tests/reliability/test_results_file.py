@@ -89,7 +89,9 @@ def test_sigterm_leaves_a_partial_file_and_keeps_the_complete_one(tmp_path):
     write_good(cases)
     out = tmp_path / "out.json"
     base_args = ("--case-root", cases, "--conformance-out", out, "-p", "no:cacheprovider")
-    first = run_pytest(tmp_path, cases / "good", *base_args, bound=RUN_BOUND)
+    # The whole case root (here: the good case alone), so that the file is complete; a
+    # run of cases/good alone would be a subset, written as partial.
+    first = run_pytest(tmp_path, cases, *base_args, bound=RUN_BOUND)
     assert first.returncode == 0, first.output[-3000:]
     complete = out.read_bytes()
     assert json.loads(complete)["status"] == "complete"
