@@ -35,6 +35,7 @@ def main(argv: List[str]) -> int:
                              # nor count as a point of its history
                              + ([] if args.only else
                                 ["--findings", os.path.join(root, "docs", "findings.md"),
+                                 "--cases", os.path.join(root, "cases"),
                                  "--history", os.path.join(root, "reports",
                                                            "history.jsonl")]))
     if run.failed and args.strict:

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="output directory (default: reports)")
     p.add_argument("--findings", metavar="PATH",
                    help="also write the behaviour changes as Markdown here (docs/findings.md)")
+    p.add_argument("--cases", metavar="DIR", default="cases",
+                   help="the case files, for the findings' section on user reports "
+                        "(default: cases, when it exists)")
     p.add_argument("--history", metavar="PATH",
                    help="also append one line for this run to PATH (reports/history.jsonl: "
                         "time, commit, TF versions, counts, changes)")
@@ -65,7 +68,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         written = write_all(m, args.out)
         if args.findings:
-            write_text(args.findings, findings.render(m))
+            cases = args.cases if os.path.isdir(args.cases) else None
+            write_text(args.findings, findings.render(m, cases))
             written.append(args.findings)
         if args.history:
             history.append(args.history, history.entry(

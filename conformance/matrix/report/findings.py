@@ -2,20 +2,23 @@
 
 Semantic changes first (outcome, error type, names, identity groups, equals), per TF
 version boundary; then the changes of an error message's wording only. Identical changes
-are one line each (matrix.groups), with the cases and modes they were seen in.
+are one line each (matrix.groups), with the cases and modes they were seen in. Last, given
+the cases folder, what users reported and what is true (``field``).
 """
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from .. import groups
 from ..model import Matrix
+from . import field
 from .diff import md_escape
 
 MAX_CASES = 12  # cases named on one wording line; the rest counted
 
 
-def render(m: Matrix) -> str:
+def render(m: Matrix, cases_dir: Optional[str] = None) -> str:
+    """``cases_dir``: also the section on the reports the corpus' `field` cases answer."""
     ran = sorted({c.tf_minor for c in m.columns if c.status == "complete"},
                  key=groups.version_key)
     semantic = groups.from_changes(m.changes, "semantic")
@@ -41,6 +44,8 @@ def render(m: Matrix) -> str:
                       "Outcome, error type, names, identity groups or facts.", semantic, None)
     lines += _section("Wording changes", "Only the text of an error message.", wording,
                       MAX_CASES)
+    if cases_dir:
+        lines += field.render(m, cases_dir)
     return "\n".join(lines) + "\n"
 
 
