@@ -15,6 +15,7 @@ from conformance.matrix.combine import combine
 from conformance.matrix.report import (
     atomic_write,
     badges,
+    behaviour,
     html,
     json_out,
     markdown,
@@ -159,8 +160,44 @@ def test_html_embeds_data_inertly(gold_matrix):
     data = re.search(r'<script type="application/json" id="matrix-data">(.*?)</script>',
                      page, re.S).group(1)
     assert "<" not in data and ">" not in data and "&" not in data
-    assert json.loads(data)["cases"]["seed/xss"]["title"] == XSS_TITLE
-    assert json.loads(data)["cases"]["seed/xss"]["cells"]["2.9/v1/cpu"]["note"] == "known bug <b>"
+    doc = json.loads(data)
+    (xss,) = [c for c in doc["cases"] if c["id"] == "seed/xss"]
+    assert xss["title"] == XSS_TITLE
+    # 1.15, 2.2 (not run: no cell), 2.9 (the xfail), 2.10 + 2.16: runs of [verdict, record, n]
+    runs = xss["rows"]["v1/cpu"]["cells"]
+    assert [n for _, _, n in runs] == [1, 1, 1, 2] and runs[1][1] == -1
+    assert doc["verdicts"][runs[1][0]]["outcome"] == "not_run"
+    assert doc["verdicts"][runs[2][0]]["note"] == "known bug <b>"
+
+
+def test_page_data_stores_each_record_once_and_bands_say_what_changed(gold_matrix):
+    doc = html.page_data(gold_matrix)
+    assert (doc["format"], doc["format_version"]) == ("conformance-page", 1)
+    records = [json.dumps(r, sort_keys=True) for r in doc["records"]]
+    assert len(records) == len(set(records))
+    assert not [r for r in doc["records"] if any(k.endswith("_seconds") for k in r)]
+    (kernel,) = [c for c in doc["cases"] if c["id"] == "naming/dense-kernel"]
+    eager = kernel["rows"]["eager/cpu"]
+    # minors 1.15 2.2 2.9 2.10 2.16: 2.2 did not run, 2.9-2.10 as 1.15, 2.16 renamed
+    assert [b[:5] for b in eager["bands"]] == [
+        [0, 0, 0, "pass", ""], [1, 1, None, "not_run", ""], [2, 3, 0, "pass", ""],
+        [4, 4, 1, "fail", "semantic"]]
+    assert eager["bands"][0][6] == "layer.kernel: dense/kernel:0"
+    assert eager["bands"][2][6] == "layer.kernel: dense/kernel:0"  # after the gap
+    assert eager["bands"][3][6] == "layer.kernel: dense/kernel"
+    assert behaviour.summary_line(gold_matrix.minors, [behaviour.Band(*b[:4], *b[4:]) for b in
+                                                       eager["bands"]]) == (
+        "≤ 1.15: layer.kernel: dense/kernel:0 | 2.9–2.10: layer.kernel: dense/kernel:0 | "
+        "≥ 2.16: layer.kernel: dense/kernel")
+    verdict = doc["verdicts"][eager["cells"][-1][0]]
+    assert verdict["repro"] == ("./run cell @ENV@ cases/naming/dense-kernel.yaml "
+                                "--modes eager --devices cpu")
+    assert doc["envs"][doc["columns"][-2]["env"]] == "tf2.16-cpu"
+
+
+def test_full_matrix_page_is_light(tmp_path):
+    page = html.render(combine(big_scenario(tmp_path).paths))
+    assert len(page.encode("utf-8")) <= 3_000_000 / 5  # the synthetic records are small
 
 
 def test_page_script_never_uses_inner_html():

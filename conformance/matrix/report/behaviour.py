@@ -42,10 +42,13 @@ class Band:
 
 def sides(change_text: str) -> Tuple[str, str]:
     """("before", "after") of a recorded change: "changed in 2.16: a: x → y; b: p → q" gives
-    ("a: x; b: p", "a: y; b: q"). A part without an arrow is kept on both sides."""
+    ("a: x; b: p", "a: y; b: q"). A part without an arrow is kept on both sides; the
+    outcome (a verdict, not a behaviour) is left out."""
     before, after = [], []
     for part in _PREFIX.sub("", change_text).split("; "):
         key, sep, rest = part.partition(": ")
+        if key == "outcome":
+            continue
         old, arrow, new = rest.rpartition(ARROW) if sep else ("", "", "")
         if not arrow:
             before.append(part)
@@ -97,17 +100,16 @@ def bands(m: Matrix, case: Case, mode: str, device: str,
 
 
 def _label(row: List[Band]) -> None:
-    """Each band that ran: the "after" side of the change at its start, else the "before"
-    side of the next recorded change (the first behaviour of a row)."""
-    for i, band in enumerate(row):
-        if band.cls is None:
-            continue
+    """Each band that ran: the "after" side of the last change at or before it (a band
+    without one repeats the behaviour before it: changes are recorded across versions that
+    did not run), else the "before" side of the row's first change."""
+    ran = [b for b in row if b.cls is not None]
+    first = next((b for b in ran if b.change), None)
+    current = sides(first.change)[0] if first else ""
+    for band in ran:
         if band.change:
-            band.label = sides(band.change)[1]
-            continue
-        later = next((b for b in row[i + 1:] if b.change), None)
-        if later is not None and all(b.cls is None for b in row[i + 1:row.index(later)]):
-            band.label = sides(later.change)[0]
+            current = sides(band.change)[1]
+        band.label = current
 
 
 def index_changes(m: Matrix) -> Dict[Tuple[str, str, str, str], Change]:
@@ -115,15 +117,16 @@ def index_changes(m: Matrix) -> Dict[Tuple[str, str, str, str], Change]:
 
 
 def range_text(minors: List[str], band: Band) -> str:
-    """"≤ 2.15", "≥ 2.16", "2.7–2.8", "2.9" or "all" for a band of ``minors``."""
+    """"≤ 2.15", "≥ 2.16", "2.7–2.8", "2.9" or "all" for a band of ``minors`` (page.js
+    says the same: its ``range``)."""
     if band.first == 0 and band.last == len(minors) - 1:
         return "all"
-    if band.first == band.last:
-        return minors[band.first]
     if band.first == 0:
         return "≤ " + minors[band.last]
     if band.last == len(minors) - 1:
         return "≥ " + minors[band.first]
+    if band.first == band.last:
+        return minors[band.first]
     return "%s–%s" % (minors[band.first], minors[band.last])
 
 
