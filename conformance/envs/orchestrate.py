@@ -154,8 +154,8 @@ class Orchestrator:
         shares it. Each env's run starts as soon as its install is reported."""
         by_name = {e.name: e for e in runnable}
         rank = {name: i for i, name in enumerate(by_name)}
-        self.progress.say("build", "installing %d environments (%d at a time)"
-                          % (len(runnable), max(1, self.build_jobs)))
+        self.progress.say("build", "installing %d environment%s (%d at a time)" % (
+            len(runnable), "s"[:len(runnable) > 1], max(1, self.build_jobs)))
         started = time.monotonic()
         installed = package_installed(self.root, list(by_name))
         builder = subprocess.Popen(

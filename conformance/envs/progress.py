@@ -69,9 +69,10 @@ class Progress:
         self.total, self.cells = len(runnable), cells
         with self.lock:
             if runnable:
-                self._print("plan: %d environments to run (%s), %d cells each (%d case "
-                            "files): %d cells" % (len(runnable), _names(runnable), cells,
-                                                  files, cells * len(runnable)))
+                self._print("plan: %d environment%s to run (%s), %d cells each (%d case "
+                            "files): %d cells" % (len(runnable), "s"[:len(runnable) > 1],
+                                                  _names(runnable), cells, files,
+                                                  cells * len(runnable)))
             else:
                 self._print("plan: no environment can run here")
             grouped: Dict[Tuple[str, str], List[str]] = {}
@@ -108,7 +109,8 @@ class Progress:
             parts = []
             for name in sorted(self.running, key=self.running.__getitem__):
                 n = self.cells_done(name)
-                parts.append("%s %s/%d" % (name, "?" if n is None else n, self.cells))
+                parts.append("%s starting" % name if n is None else
+                             "%s %d/%d" % (name, n, self.cells))
             waiting = self.total - self.done - len(self.running)
             self._print("%s running: %s%s" % (self._stamp(), ", ".join(parts),
                                               "; %d waiting" % waiting if waiting else ""))

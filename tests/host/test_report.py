@@ -200,10 +200,12 @@ def test_full_matrix_page_is_light(tmp_path):
     assert len(page.encode("utf-8")) <= 3_000_000 / 5  # the synthetic records are small
 
 
-def test_page_script_never_uses_inner_html():
-    with open(os.path.join(os.path.dirname(html.__file__), "page.js"), encoding="utf-8") as f:
+@pytest.mark.parametrize("name", ["page.js", "page_details.js"])
+def test_page_script_never_uses_inner_html(name):
+    with open(os.path.join(os.path.dirname(html.__file__), name), encoding="utf-8") as f:
         script = f.read()
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)
+    assert len(script.splitlines()) <= 400
 
 
 # -- size --------------------------------------------------------------------------------

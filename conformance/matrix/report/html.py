@@ -1,7 +1,8 @@
 """index.html: one static, self-contained page (inline CSS and JS, no network).
 
-The page is ``page.html`` with ``page.js`` inlined and its data (``page_data``: not
-matrix.json, but the same matrix stored once per distinct value) embedded in a
+The page is ``page.html`` with ``page.js`` (and in it ``page_details.js``) inlined and its
+data (``page_data``: not matrix.json, but the same matrix stored once per distinct value)
+embedded in a
 ``<script type="application/json">`` element. The JSON is made inert there by writing
 ``<``, ``>`` and ``&`` as ``\\u003c``, ``\\u003e``, ``\\u0026`` (valid JSON, and no text
 from a case can close the element); the script builds every node with ``textContent``.
@@ -166,7 +167,8 @@ def page_data(m: Matrix) -> Dict[str, Any]:
 
 def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:
     """``data``: page_data(m), when the caller has it already."""
-    page, script = _read("page.html"), _read("page.js")
+    page = _read("page.html")
+    script = _read("page.js").replace("/* @@DETAILS@@ */", _read("page_details.js").strip())
     if "</script" in script.lower():  # would end the inline script early
         raise AssertionError("page.js must not contain '</script'")
     # The data goes in last, so nothing in it can be taken for a placeholder.
