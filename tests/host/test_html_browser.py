@@ -69,7 +69,8 @@ def bands(dom: str) -> dict:
 
 def test_behaviour_view_is_the_default_and_labels_each_boundary(page):
     dom = chromium(page, "", "--dump-dom")
-    assert 'data-view="behaviour"' in dom
+    assert '<body data-view="behaviour"' in dom
+    assert '<button type="button" data-view="behaviour" aria-pressed="true">' in dom
     got = bands(dom)
     assert list(got) == [("naming/dense-kernel", "eager"), ("reuse/reenter", "graph")]
     assert got[("naming/dense-kernel", "eager")] == [
@@ -87,6 +88,8 @@ def test_behaviour_view_all_rows_and_filters(page):
     assert list(got) == [("naming/dense-kernel", "v1"), ("reuse/reenter", "v1"),
                          ("seed/xss", "v1")]
     assert [b[3] for b in got[("seed/xss", "v1")]] == ["≤ 1.15", "not run", "≥ 2.9"]
+    assert list(bands(chromium(page, "#rows=semantic&q=kernel", "--dump-dom"))) == [
+        ("naming/dense-kernel", "eager")]
     assert list(bands(chromium(page, "#rows=all&device=gpu", "--dump-dom"))) == [
         ("naming/dense-kernel", "v1"), ("naming/dense-kernel", "eager"),
         ("reuse/reenter", "v1"), ("reuse/reenter", "graph"), ("seed/gpu-only", "eager"),
@@ -116,6 +119,7 @@ def test_screenshot_is_a_real_picture(page, tmp_path):
 def test_script_ran_and_built_the_grid(page):
     dom = chromium(page, "#view=verdict", "--dump-dom")
     assert 'data-ready="1"' in dom
+    assert '<button type="button" data-view="verdict" aria-pressed="true">' in dom
     assert rows(dom) == {"naming/dense-kernel": True, "reuse/reenter": True,
                          "seed/gpu-only": True, "seed/xss": True}
     assert re.search(r'<td class="cell[^"]*" data-tf="2.16" data-outcome="fail"', dom)

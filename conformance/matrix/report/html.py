@@ -33,7 +33,8 @@ where matrix.json holds ~25 MB; the details panel is built from these tables on 
 Filters are in the URL hash, applied on load and kept up to date:
 ``index.html#view=verdict&device=gpu&mode=v1&tag=seed&outcome=fail&q=reuse&case=seed/x&tf=2.16``
 ``view`` is ``behaviour`` (the default: the versions of each case and mode coloured by
-what TF did, rows that change unless ``rows=all``) or ``verdict`` (pass/fail per case and
+what TF did; the rows that change, ``rows=semantic`` those with a semantic change,
+``rows=all`` every row) or ``verdict`` (pass/fail per case and
 version); an ``outcome`` other than ``changed`` opens the verdict view when ``view`` is
 not given, so older links keep working. ``outcome`` is an outcome name, ``bad`` for any
 failure or ``changed``; hidden rows get the ``hidden`` attribute; ``case`` + ``tf`` open

@@ -2,7 +2,7 @@
    Data comes from #matrix-data (html.page_data: distinct records and verdicts stored once,
    cells as indexes into them); every piece reaches the page through textContent or
    setAttribute, never parsed as markup. Filters are mirrored in the URL hash:
-   #view=verdict&device=cpu&mode=v1&tag=seed&outcome=fail&q=text&rows=all&case=<id>&tf=2.16 */
+   #view=verdict&device=cpu&mode=v1&tag=seed&outcome=fail&q=text&rows=all|semantic&case=<id>&tf=2.16&in=<mode> */
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("matrix-data").textContent);
@@ -68,6 +68,7 @@
     if (!r) return false;
     var changed = r.bands.some(function (b) { return b[5]; });
     if ((state.rows !== "all" || state.outcome === "changed") && !changed) return false;
+    if (state.rows === "semantic" && !r.bands.some(function (b) { return b[4] === "semantic"; })) return false;
     if (!state.outcome || state.outcome === "changed") return true;
     return minors.some(function (tf, i) { var cell = cellAt(c, i, mode, state.device); return cell && matches(cell); });
   }
@@ -93,6 +94,9 @@
       $(id).addEventListener("change", function () { readControls(); update(true); });
     });
     $("filter-text").addEventListener("input", function () { readControls(); update(true); });
+    Array.prototype.forEach.call($("tabs").querySelectorAll("button"), function (b) {
+      b.addEventListener("click", function () { $("filter-view").value = b.getAttribute("data-view"); readControls(); update(true); });
+    });
     $("details-close").addEventListener("click", function () { closeDetails(); writeHash(); });
     var problems = (DATA.problems || []).concat(DATA.case_errors || []);
     problems.forEach(function (p) { $("problems").querySelector("ul").appendChild(el("li", {}, p)); });
@@ -314,6 +318,9 @@
 
   function update(toHash) {
     document.body.setAttribute("data-view", state.view);
+    Array.prototype.forEach.call($("tabs").querySelectorAll("button"), function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === state.view));
+    });
     $("behaviour-wrap").hidden = state.view !== "behaviour";
     $("grid-wrap").hidden = state.view !== "verdict";
     $("legend-behaviour").hidden = state.view !== "behaviour";
