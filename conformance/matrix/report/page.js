@@ -10,7 +10,8 @@
   var WORDS = DATA.vocabulary;
   var OUTCOMES = WORDS.outcomes, PRIORITY = WORDS.priority, BAD = {}, DID_NOT_RUN = {};
   WORDS.failing.forEach(function (o) { BAD[o] = 1; });
-  OUTCOMES.forEach(function (o) { if (WORDS.priority.indexOf(o) > WORDS.priority.indexOf("pass")) DID_NOT_RUN[o] = 1; });
+  // vocabulary.PRIORITY lists the outcomes of cells that did not run after "pass"
+  OUTCOMES.forEach(function (o) { if (PRIORITY.indexOf(o) > PRIORITY.indexOf("pass")) DID_NOT_RUN[o] = 1; });
   var SYMBOL = { pass: "\u2713", fail: "\u2717", xfail: "x", xpass: "!", error: "E", crash: "C",
     timeout: "T", skip: "\u2013", unavailable: "U", not_run: "\u00b7" };
   var LABEL = { not_run: "not run", no_env: "no environment of this device (cells from others)" };
