@@ -17,8 +17,9 @@ from tox.plugin import impl
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conformance.envs import discovery, versions
 
-ROWS = versions.by_minor()
+ROWS = versions.by_minor()  # the optional rows (the nightly) too: `tox -e tfnightly-cpu`
 NAMES = versions.env_names(list(ROWS.values()))
+DEFAULT = versions.env_names()  # what `tox` / `tox -p` runs: not the optional rows
 
 
 @impl
@@ -28,7 +29,7 @@ def tox_extend_envs():
 
 @impl
 def tox_add_core_config(core_conf, state):
-    core_conf.loaders.insert(0, MemoryLoader(env_list=EnvList(NAMES + ["report"])))
+    core_conf.loaders.insert(0, MemoryLoader(env_list=EnvList(DEFAULT + ["report"])))
 
 
 UNIT_ENVS = {"in-env-unit": "3.7"}  # the in-environment side's tests on its oldest Python

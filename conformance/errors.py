@@ -44,7 +44,7 @@ class Problem:
         return ": ".join(parts)
 
     def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "key": self.key,
+        return {"file": self.file, "line": self.line, "key": one_line(self.key),
                 "message": str(self)}
 
 

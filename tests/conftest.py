@@ -42,6 +42,11 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
+    if "slow" not in (config.option.markexpr or ""):  # slow tests run when -m names them
+        slow = [item for item in items if item.get_closest_marker("slow")]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not item.get_closest_marker("slow")]
     for item in items:
         # The project's own tests treat warnings as errors (not `pytest cases/`: old TF
         # environments warn on their own).

@@ -66,9 +66,9 @@ def load_case(path: str, root: str, display: Optional[str] = None,
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise CaseError(file, None, "", "cannot read: %s" % (exc.strerror or exc)) from None
+        raise CaseError(file, 1, "", "cannot read: %s" % (exc.strerror or exc)) from None
     if len(raw) > MAX_BYTES:
-        raise CaseError(file, None, "", "larger than %d bytes: not a case" % MAX_BYTES)
+        raise CaseError(file, 1, "", "larger than %d bytes: not a case" % MAX_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -113,6 +113,12 @@ def _schema_problems(data: dict, lines: yamlsource.LineMap, file: str) -> List[P
     for err in _get_validator().iter_errors(data):
         err = _deepest(err)
         path = tuple(err.absolute_path)
+        if "propertyNames" in err.schema_path:  # a mapping key refused by name
+            name_path = path + (err.instance,)
+            problems.append(Problem(file, _line_of(name_path, lines), yamlsource.dotted(
+                name_path), "not a valid name %r: letters, digits and _ only, not starting "
+                "with a digit (no '=', no spaces)" % err.instance))
+            continue
         if err.validator == "additionalProperties":  # one problem per unknown key
             for key, message, line_path in _unknown_keys(err, path):
                 problems.append(Problem(file, _line_of(line_path, lines), key, message))
@@ -145,8 +151,9 @@ def _explain(err, path: tuple) -> Tuple[str, str, tuple]:
     key = yamlsource.dotted(path) or "(top level)"
     kind = err.validator
     if kind == "required":
+        # Told under the missing key's own path, on the line of the mapping that lacks it.
         missing = err.message.split("'")[1] if "'" in err.message else err.message
-        return key, "missing required key %r" % missing, path
+        return yamlsource.dotted(path + (missing,)), "missing required key %r" % missing, path
     if kind == "type":
         want = err.validator_value
         want = " or ".join(want) if isinstance(want, list) else want
@@ -204,7 +211,7 @@ class _Builder:
 
     def problems(self) -> List[Problem]:
         # What the schema refused raises here: those problems are already told.
-        with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError):
+        with contextlib.suppress(KeyError, TypeError, AttributeError, ValueError, OverflowError):
             self.build()
         return self.found
 
@@ -219,16 +226,14 @@ class _Builder:
         if isinstance(code, str):
             try:
                 compile("\n" * (code_line - 1) + code, self.file, "exec")
-            except SyntaxError as exc:
-                self.found.append(Problem(self.file, exc.lineno, "code",
+            except SyntaxError as exc:  # (a NUL in the code: no line number from Python)
+                self.found.append(Problem(self.file, exc.lineno or code_line, "code",
                                           "Python syntax error: %s" % exc.msg))
             except ValueError as exc:  # e.g. a NUL character
                 self.fail(("code",), "cannot compile: %s" % exc)
         timeout = data.get("timeout", DEFAULT_TIMEOUT)
-        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and not (
-                math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
-            self.fail(("timeout",), "expected seconds in (0, %g], got %r"
-                      % (MAX_TIMEOUT, timeout))
+        if isinstance(timeout, float) and math.isnan(timeout):  # the schema's bounds let NaN by
+            self.fail(("timeout",), "expected seconds in (0, %g], got nan" % MAX_TIMEOUT)
             timeout = DEFAULT_TIMEOUT
         variants = []
         for i, raw in enumerate(data.get("variants") or []):
@@ -282,6 +287,11 @@ class _Builder:
                 re.compile(error["match"])
             except re.error as exc:
                 self.fail(path + ("error", "match"), "invalid regular expression: %s" % exc)
+            else:
+                nested = nested_quantifier(error["match"])
+                if nested:
+                    self.fail(path + ("error", "match"), "%s: a repeat inside a repeat can take "
+                              "exponential time on a long message; write it without" % nested)
         try:
             return Expect.from_dict(raw)
         except (TypeError, ValueError, AttributeError):
@@ -294,3 +304,38 @@ class _Builder:
             compile(expr, "<expect>", "eval")
         except (SyntaxError, ValueError):
             self.fail(path, "%r is not a Python expression" % expr)
+
+
+def nested_quantifier(pattern: str) -> Optional[str]:
+    """A repeated group that itself holds an unbounded repeat (``(a+)+``, ``(a*)*``): the
+    shape whose backtracking is catastrophic. The pattern is searched in the executor under
+    the cell's time limit anyway; this tells the author before anything runs."""
+    try:  # the stdlib's own regex parser: re._parser from 3.11, sre_parse before
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # Python < 3.11
+        import sre_parse as parser  # type: ignore[no-redef]
+    try:
+        tree = parser.parse(pattern)
+    except Exception:
+        return None
+    repeats = {parser.MAX_REPEAT, parser.MIN_REPEAT}
+
+    def children(op, av) -> list:
+        if op is parser.SUBPATTERN:
+            return [av[-1]]
+        if op is parser.BRANCH:
+            return list(av[1])
+        return []
+
+    def walk(items, inside: bool) -> bool:
+        for op, av in items:
+            if op in repeats:
+                _low, high, sub = av
+                unbounded = high == parser.MAXREPEAT or high > 1000
+                if (inside and unbounded) or walk(sub, inside or unbounded):
+                    return True
+            elif any(walk(child, inside) for child in children(op, av)):
+                return True
+        return False
+
+    return "nested quantifiers in %r" % pattern if walk(tree, False) else None

@@ -69,11 +69,15 @@ class _Builder:
 
     def build(self, node, path: Path) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.fail(node, path, "the document expands to more than %d values "
+        if self.nodes > MAX_NODES:  # told at the top-level key whose value expands so
+            top = path[:1]
+            raise CaseError(self.file, self.lines.get(top, node.start_mark.line + 1),
+                            dotted(top), "the value expands to more than %d values "
                             "(aliases of aliases?)" % MAX_NODES)
         if len(path) > MAX_DEPTH:
-            raise self.fail(node, path[:MAX_DEPTH], "nested deeper than %d levels" % MAX_DEPTH)
+            top = path[:1]
+            raise CaseError(self.file, self.lines.get(top, node.start_mark.line + 1),
+                            dotted(top), "nested deeper than %d levels" % MAX_DEPTH)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
                 raise self._unknown_tag(node, path)

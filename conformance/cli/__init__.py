@@ -17,9 +17,13 @@ COMMANDS = {
     "run": ("run", "run the cases in this environment"),
     "matrix": ("matrix", "combine reports/raw/*.json into the compatibility matrix"),
     "full": ("full", "build every TF environment, run the corpus in each, write the matrix"),
+    "diff": ("diff", "compare two result sets cell by cell (exit 1 if a cell got worse)"),
+    "record": ("record", "fill a case's expect and variants from observed results"),
     "envs": ("envs", "list TF environments and whether each can be built here"),
     "coverage": ("api_coverage",
                  "write docs/coverage.md: scope APIs/parameters the corpus exercises"),
+    "upgrade-check": ("upgrade_check",
+                      "what changes for these cases between two TF versions (runs both)"),
 }
 
 

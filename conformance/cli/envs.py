@@ -14,7 +14,7 @@ def main(argv: List[str]) -> int:
                                                  "needs and finds on this machine.")
     parser.parse_args(argv)
     gpu_reason = gpu_absent_reason()
-    for row in versions.load():
+    for row in versions.load(optional=True):
         found = discovery.find_any(row.pythons)
         python = "%s (%s)" % found if found else discovery.missing_reason(row.pythons)
         for device in versions.DEVICES:

@@ -32,8 +32,11 @@ def main(argv: List[str]) -> int:
         status = matrix.main(["--raw", run.raw, "--out", os.path.join(root, "reports")]
                              + (["--strict"] if args.strict else [])
                              # a partial run (--only) must not rewrite the corpus' findings
+                             # nor count as a point of its history
                              + ([] if args.only else
-                                ["--findings", os.path.join(root, "docs", "findings.md")]))
+                                ["--findings", os.path.join(root, "docs", "findings.md"),
+                                 "--history", os.path.join(root, "reports",
+                                                           "history.jsonl")]))
     if run.failed and args.strict:
         print("error: no results from %s" % ", ".join(run.failed), file=sys.stderr)
         status = status or 1

@@ -16,6 +16,7 @@ import os
 import sys
 from typing import Dict, List, Optional
 
+from ..matrix import history
 from ..matrix.combine import combine
 from ..matrix.model import Matrix
 from ..matrix.report import findings, view, write_all
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="output directory (default: reports)")
     p.add_argument("--findings", metavar="PATH",
                    help="also write the behaviour changes as Markdown here (docs/findings.md)")
+    p.add_argument("--history", metavar="PATH",
+                   help="also append one line for this run to PATH (reports/history.jsonl: "
+                        "time, commit, TF versions, counts, changes)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 if any cell failed (fail/xpass/error/crash/timeout) "
                         "or a raw file was skipped")
@@ -95,6 +99,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.findings:
             write_text(args.findings, findings.render(m))
             written.append(args.findings)
+        if args.history:
+            history.append(args.history, history.entry(
+                m, history.git_commit(os.path.dirname(os.path.abspath(args.history)))))
     except OSError as exc:
         print("matrix: cannot write to %s: %s" % (args.out, exc.strerror or exc), file=sys.stderr)
         return 1

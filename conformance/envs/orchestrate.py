@@ -97,7 +97,7 @@ class Orchestrator:
     def run(self) -> List[Env]:
         """Build and run every environment that can run here; returns those."""
         runnable = self.plan()
-        for row in versions.load():  # every row: tox configures all envs, not just these
+        for row in versions.load(optional=True):  # tox configures every env
             discovery.find_any(row.pythons)
         self.env = dict(os.environ,
                         CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"),
@@ -219,9 +219,10 @@ class Orchestrator:
 
 
 def select_rows(only: Optional[str]) -> List[versions.TFVersion]:
-    rows = versions.load()
+    """The table's rows (without the optional ones), or those --only names (any row)."""
     if not only:
-        return rows
+        return versions.load()
+    rows = versions.load(optional=True)
     wanted = {v.strip() for v in only.split(",")}
     unknown = wanted - {r.minor for r in rows}
     if unknown:

@@ -14,7 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 TABLE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "tf_versions.toml")
 DEVICES = ("cpu", "gpu")
@@ -30,6 +30,7 @@ class TFVersion:
     pins: List[str] = field(default_factory=list)
     keras: Optional[str] = None
     why: Optional[str] = None
+    optional: bool = False  # built only when asked for by name (the nightly)
 
     def requirements(self, device: str) -> List[str]:
         main = self.gpu if device == "gpu" else self.cpu
@@ -39,14 +40,25 @@ class TFVersion:
         return "tf%s-%s" % (self.minor, device)
 
 
-def load(path: str = TABLE) -> List[TFVersion]:
+def load(path: str = TABLE, optional: bool = False) -> List[TFVersion]:
+    """The table's rows in version order; ``optional``: with the rows built only when
+    asked for by name (they sort last)."""
     with open(path, "rb") as f:
         data = tomllib.load(f)
     rows = [TFVersion(minor=minor, release=row["release"], pythons=list(row["python"]),
                       cpu=row["cpu"], gpu=row["gpu"], pins=list(row.get("pins", [])),
-                      keras=row.get("keras"), why=row.get("why"))
+                      keras=row.get("keras"), why=row.get("why"),
+                      optional=bool(row.get("optional", False)))
             for minor, row in data["tf"].items()]
-    return sorted(rows, key=lambda r: Version(r.minor))
+    rows = [r for r in rows if optional or not r.optional]
+    return sorted(rows, key=lambda r: (r.optional, _version(r.minor)))
+
+
+def _version(minor: str) -> Version:
+    try:
+        return Version(minor)
+    except InvalidVersion:
+        return Version("0")
 
 
 def env_names(rows: Optional[List[TFVersion]] = None) -> List[str]:
@@ -63,4 +75,5 @@ def parse_env_name(name: str) -> Optional[tuple]:
 
 
 def by_minor(rows: Optional[List[TFVersion]] = None) -> Dict[str, TFVersion]:
-    return {row.minor: row for row in (load() if rows is None else rows)}
+    """Every row by its minor, the optional ones included."""
+    return {row.minor: row for row in (load(optional=True) if rows is None else rows)}

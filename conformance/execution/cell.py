@@ -15,6 +15,7 @@ from ..case.choose import Choice, choose
 from ..case.compare import compare
 from ..case.model import Case
 from ..errors import ExecutorError
+from ..results import normalise
 from ..results.record import CellRecord
 from ..vocabulary import behaviour_of
 from . import environment, isolation, wire
@@ -61,12 +62,12 @@ def run(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = Non
 
 
 def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = None,
-          local_versions: Optional[Versions] = None, ahead: bool = False
-          ) -> Optional[Started]:
+          local_versions: Optional[Versions] = None, ahead: bool = False,
+          fresh: bool = False) -> Optional[Started]:
     """Send the cell to its executor process without waiting for the reply. ahead=True
     (sending a later cell while an earlier one runs): only if the process is up and has at
     most one request in hand, else returns None, having done nothing; it never starts a
-    process or waits for one."""
+    process or waits for one. fresh=True: in a worker forked for this one cell (--verify)."""
     key = profile_key(case, mode, device)
     absent = gpu_absent_reason() if device == "gpu" else None  # then the cell is a skip
     server = None
@@ -106,9 +107,10 @@ def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = N
     request = wire.Request(id=0, code=case.code, code_line=case.code_line, file=case.file,
                            mode=mode, device=device, probe=case.probe(),
                            timeout=case.timeout,
-                           isolate=own_process_reason(case.code) is not None)
+                           isolate=fresh or own_process_reason(case.code) is not None)
     return Pending(record, choice, server, server.submit(request),
-                   lambda: run(case, mode, device, pool, env, local_versions))
+                   lambda: finish(start(case, mode, device, pool, env, local_versions,
+                                        fresh=fresh)))
 
 
 def finish(started: Started) -> CellRecord:
@@ -135,3 +137,23 @@ def finish(started: Started) -> CellRecord:
         return record.finish("xpass", "expected to fail (%s) but the expectation held"
                              % choice.xfail)
     return record.finish("fail" if mismatches else "pass")
+
+
+def verify(first: CellRecord, again: Callable[[], CellRecord], n: int) -> CellRecord:
+    """--verify N: ``first`` and N-1 more runs of the cell, each in a fresh worker
+    (``again``). When their outcomes or observed records (normalised, timings left out)
+    differ, the cell is an ``error`` saying so; ``runs`` lists the outcomes."""
+    if n <= 1 or first.outcome == "skip":
+        return first
+    runs = [first] + [again() for _ in range(n - 1)]
+    first.runs = [r.outcome or "" for r in runs]
+    seen = [normalise.comparable(r.observed) for r in runs]
+    if len(set(first.runs)) > 1:
+        return first.finish("error", "flaky under --verify %d: outcomes %s"
+                            % (n, ", ".join(first.runs)))
+    if any(s != seen[0] for s in seen[1:]):
+        which = [i + 1 for i, s in enumerate(seen) if s != seen[0]]
+        return first.finish("error", "flaky under --verify %d: the observed record of run%s "
+                            "%s differs from run 1's" % (n, "s" if len(which) > 1 else "",
+                                                         ", ".join(map(str, which))))
+    return first

@@ -11,6 +11,7 @@ import io
 import sys
 import time
 
+from ..vocabulary import GRAPH_MODES
 from . import observe
 
 tf = None      # tensorflow.compat.v1, bound by setup()
@@ -81,10 +82,17 @@ def reset_between_cells(mode: str) -> None:
     that calls get_variable succeeds, while on a fresh process it raises; after
     reset_default_graph() it raises again, as on a fresh process (the eager variable and
     scope stores live in the global default graph's collections)."""
-    if mode in ("eager", "function"):
+    if mode not in GRAPH_MODES:
         tf.reset_default_graph()
-    # Keras 3 keeps layer-name counters in a process-global state, not per graph
-    # (Keras 2 / tf_keras key theirs by graph, which the fresh or reset graph covers).
+        # Keras 2 builds eager functional models in a global graph of its own, which the
+        # reset above does not reach: its name scopes made a second identical case read
+        # `Same_1/...` on TF <= 2.3 (a fresh process reads `Same/...`). Its clear_session
+        # resets that graph and the name counters; only where Keras 2 is already loaded.
+        for name in _KERAS2_BACKENDS + tuple(_keras2_backends()):
+            backend = sys.modules.get(name)
+            if backend is not None and hasattr(backend, "clear_session"):
+                backend.clear_session()
+    # Keras 3 keeps layer-name counters in a process-global state, not per graph.
     keras = sys.modules.get("keras")
     if keras is not None and _keras_major(keras) >= 3:
         clear = keras.backend.clear_session
@@ -92,6 +100,18 @@ def reset_between_cells(mode: str) -> None:
             clear(free_memory=False)  # gc.collect() would cost ~10+ ms per cell
         except TypeError:  # older Keras 3: no free_memory argument
             clear()
+
+
+# Where Keras 2 lives: in TF up to 2.5, the keras package 2.6-2.12 (2.13+: keras.src), and
+# tf_keras beside Keras 3 from TF 2.16.
+_KERAS2_BACKENDS = ("tensorflow.python.keras.backend", "tf_keras.src.backend")
+
+
+def _keras2_backends() -> list:
+    keras = sys.modules.get("keras")
+    if keras is None or _keras_major(keras) >= 3:
+        return []
+    return [m for m in ("keras.backend", "keras.src.backend") if m in sys.modules]
 
 
 def _keras_major(module) -> int:
@@ -158,12 +178,11 @@ def _call(fn):
 
 
 def guarded_modules() -> list:
-    """Modules whose attributes a cell must leave as they are: those a case's namespace
-    starts with, and where TF's variable and scope machinery lives."""
-    names = ("tensorflow", "tensorflow.python.ops.variable_scope",
-             "tensorflow.python.ops.variables", "tensorflow.python.framework.ops",
-             "tensorflow.python.ops.resource_variable_ops")
-    return [tf, tf2, np] + [sys.modules[n] for n in names if n in sys.modules]
+    """Modules whose attributes a cell must leave as they are: the TF modules a case's
+    namespace starts with, and TF's root. (Code that assigns to a module's attributes runs
+    in a process of its own anyway: isolation.own_process_reason. This catches TF calls
+    that rebind them; TF's flags are in state().)"""
+    return [tf, tf2, sys.modules["tensorflow"]]
 
 
 class Fatal(Exception):
@@ -176,75 +195,77 @@ def run_cell(req) -> dict:
     Raises Fatal when the code tried to end the process."""
     global _GRAPH_BEFORE_CELL
     _GRAPH_BEFORE_CELL = tf.get_default_graph()
-    mode, device, probe = req.mode, req.device, req.probe
-    file = req.file
-    code = compile("\n" * (req.code_line - 1) + req.code, file, "exec")
+    code = compile("\n" * (req.code_line - 1) + req.code, req.file, "exec")
     ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
     preset = set(ns) | {"__builtins__"}
     out = io.StringIO()
-    error = None
-    values: dict = {}
-    graph = None
-    start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            if mode in ("v1", "graph"):
-                graph = tf.Graph()
-                graph.seed = SEED
-                with graph.as_default(), _device(device):
-                    exec(code, ns)
-            elif mode == "eager":
-                tf2.random.set_seed(SEED)
-                with _device(device):
-                    exec(code, ns)
-            elif mode == "function":
-                tf2.random.set_seed(SEED)
-                values = _run_function(code, ns, device, probe["values"])
-            else:
-                raise ValueError("unknown mode %r" % mode)
-        except Exception as exc:  # the case's own exception is the observation
-            raised = exc
-        except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit
-            line = observe.case_line(exc, file)
-            raise Fatal("the case's code raised %s%s%s: a case must not end its process"
-                        % (type(exc).__name__, observe.args(exc),
-                           " (%s:%d)" % (file, line) if line else "")) from None
+        start, start_cpu = time.perf_counter(), time.process_time()
+        graph, values, raised = _execute(code, ns, req)
+        # The code's time ends here, before the runner describes what happened.
+        elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        error = None if raised is None else observe.error_record(
+            raised, req.file, req.probe.get("matches", ()))
+        observed = _observe(ns, preset, req, graph, values, error)
+    timing = {k: observed.pop(k) for k in ("values_seconds", "values_cpu_seconds")}
+    observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
+                    code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
+    return observe.with_normalised(observed)
+
+
+def _execute(code, ns: dict, req):
+    """Run the code in the request's mode: (its graph in graph modes, the values a
+    function-mode cell returned, the exception it raised or None)."""
+    graph, values = None, {}
+    try:
+        if req.mode in GRAPH_MODES:
+            graph = tf.Graph()
+            graph.seed = SEED
+            with graph.as_default(), _device(req.device):
+                exec(code, ns)
+        elif req.mode == "eager":
+            tf2.random.set_seed(SEED)
+            with _device(req.device):
+                exec(code, ns)
+        elif req.mode == "function":
+            tf2.random.set_seed(SEED)
+            values = _run_function(code, ns, req.device, req.probe["values"])
         else:
-            raised = None
-        elapsed = time.perf_counter() - start  # the code's time ends here, before the
-        elapsed_cpu = time.process_time() - start_cpu  # runner describes what happened
-        if raised is not None:
-            error = observe.error_record(raised, file, probe.get("matches", ()))
-        # Expressions see what the code saw: in graph modes, the case's graph is the default.
-        with graph.as_default() if graph is not None else contextlib.nullcontext():
-            objects, groups = observe.describe_namespace(ns, preset, probe["exprs"])
-            if mode == "function":
-                _names_seen_while_tracing(objects, ns)
-            # Computing the values the case asks for is TF work the cell needs (a Session
-            # in graph modes); timed apart from the code. In function mode it happens
-            # inside the traced call, so it is part of the code's time.
-            values_start, values_start_cpu = time.perf_counter(), time.process_time()
-            if error is None:
-                if mode in ("v1", "graph"):
-                    values = _graph_values(graph, ns, probe["values"])
-                elif mode == "eager":
-                    values = {e: _eager_value(ns, e) for e in probe["values"]}
-            values_elapsed = time.perf_counter() - values_start
-            values_elapsed_cpu = time.process_time() - values_start_cpu
-            equals = {} if error is not None else {
-                e: _equals_value(ns, e) for e in probe["equals"]}
-    return {
-        "objects": objects,
-        "groups": groups,
-        "values": values,
-        "equals": equals,
-        "error": error,
-        "stdout": out.getvalue()[:2000],
-        "code_seconds": elapsed,
-        "code_cpu_seconds": elapsed_cpu,
-        "values_seconds": values_elapsed,
-        "values_cpu_seconds": values_elapsed_cpu,
-    }
+            raise ValueError("unknown mode %r" % req.mode)
+    except Exception as exc:  # the case's own exception is the observation
+        return graph, values, exc
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit
+        line = observe.case_line(exc, req.file)
+        raise Fatal("the case's code raised %s%s%s: a case must not end its process"
+                    % (type(exc).__name__, observe.args(exc),
+                       " (%s:%d)" % (req.file, line) if line else "")) from None
+    return graph, values, None
+
+
+def _observe(ns: dict, preset: set, req, graph, values: dict, error) -> dict:
+    """What the code left: its names' objects and identity groups, the values and facts
+    the expectations ask for. Expressions see what the code saw: in graph modes, the
+    case's graph is the default."""
+    probe = req.probe
+    with graph.as_default() if graph is not None else contextlib.nullcontext():
+        objects, groups = observe.describe_namespace(ns, preset, probe["exprs"])
+        if req.mode == "function":
+            _names_seen_while_tracing(objects, ns)
+        # Computing the values the case asks for is TF work the cell needs (a Session in
+        # graph modes); timed apart from the code. In function mode it happens inside the
+        # traced call, so it is part of the code's time.
+        start, start_cpu = time.perf_counter(), time.process_time()
+        if error is None:
+            if req.mode in GRAPH_MODES:
+                values = _graph_values(graph, ns, probe["values"])
+            elif req.mode == "eager":
+                values = {e: _eager_value(ns, e) for e in probe["values"]}
+        values_seconds = time.perf_counter() - start
+        values_cpu_seconds = time.process_time() - start_cpu
+        equals = {} if error is not None else {e: _equals_value(ns, e) for e in probe["equals"]}
+    return {"objects": objects, "groups": groups, "values": values, "equals": equals,
+            "error": error, "values_seconds": values_seconds,
+            "values_cpu_seconds": values_cpu_seconds}
 
 
 @contextlib.contextmanager

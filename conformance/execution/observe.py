@@ -7,10 +7,12 @@ modules the executor has already imported (``sys.modules``).
 from __future__ import annotations
 
 import sys
+import tempfile
 import traceback
 import types
 
 from ..jsonvalues import finite_float
+from ..results import normalise
 
 PRIMITIVES = (str, bytes, int, float, bool, type(None))
 MAX_ITEMS = 20
@@ -136,7 +138,7 @@ def args(exc: BaseException) -> str:
 
 
 def error_record(exc: BaseException, file: str, patterns=()) -> dict:
-    message = str(exc)
+    message = safe_str(exc)
     record = {
         "type": type(exc).__name__,
         "types": [c.__name__ for c in type(exc).__mro__],
@@ -152,6 +154,33 @@ def error_record(exc: BaseException, file: str, patterns=()) -> dict:
     return record
 
 
+def safe_str(exc: BaseException) -> str:
+    """str(exc), or what can be said when the exception's own __str__ fails."""
+    try:
+        return str(exc)
+    except Exception as inner:
+        return "<str() of the exception failed: %s: %s>" % (type(inner).__name__,
+                                                          _first_line(inner))
+
+
+def _first_line(exc: BaseException) -> str:
+    try:
+        lines = str(exc).strip().splitlines()
+    except Exception:
+        return "?"
+    return lines[0][:200] if lines else ""
+
+
 def short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    text = safe_str(exc).strip().splitlines()
     return "%s: %s" % (type(exc).__name__, text[0][:300] if text else "")
+
+
+def with_normalised(record: dict) -> dict:
+    """The observed record, plus ``normalised``: the text of the entries that differ
+    between two runs of the same behaviour (uids, addresses, temporary paths), with
+    placeholders (results.normalise). Only entries normalisation changed are listed."""
+    extra = normalise.observed(record, (tempfile.gettempdir(),))
+    if extra:
+        record["normalised"] = extra
+    return record

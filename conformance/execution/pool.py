@@ -96,10 +96,10 @@ class Server:
         self.startup_seconds = time.perf_counter() - self._spawned
         if not isinstance(hello, wire.Hello) or hello.facts is None:
             reason = (hello.reason if isinstance(hello, wire.Hello) else None) or ""
+            why = why_it_failed(reason + "\n" + self.log_tail(40))  # before stop() removes it
             self.stop()
             raise ExecutorError("the executor process (%s, %s) did not start: %s"
-                                % (behaviour, device, why_it_failed(reason + "\n"
-                                                                    + self.log_tail(40))))
+                                % (behaviour, device, why))
         self.facts = hello.facts
 
     def run(self, request: wire.Request) -> wire.Reply:
@@ -136,15 +136,27 @@ class Server:
             else:
                 reply = self._read(timeout + GRACE)
                 if not isinstance(reply, wire.Reply) or reply.id != head:
-                    why = ("stopped answering" if reply is None else
-                           "answered out of turn (%s)" % type(reply).__name__)
-                    self._gone = True
-                    reply = wire.Reply(head, "error", reason="executor process %s: %s"
-                                       % (why, self.log_tail()))
-                    self.stop()
+                    reply = self._broken(head, reply)
             self._replies[head] = reply
         return self._replies.pop(ident, None) or wire.Reply(
             ident, "lost", reason="the executor process died before this request")
+
+    def _broken(self, ident: int, got) -> wire.Reply:
+        """The reply of a request whose executor process died, hung or spoke out of turn;
+        the process is stopped (requests behind it are lost, and run again elsewhere)."""
+        self._gone = True
+        died = self.proc.poll() is not None
+        tail = self.log_tail()
+        self.stop()
+        if died:  # a case can kill the process it runs under: a crash, named
+            status = self.proc.returncode
+            how = ("killed by signal %s" % _signal_name(-status) if status < 0
+                   else "exited with status %d" % status)
+            return wire.Reply(ident, "crash", reason="the executor process died (%s) while "
+                              "running this cell" % how)
+        why = ("stopped answering" if got is None else
+               "answered out of turn (%s)" % type(got).__name__)
+        return wire.Reply(ident, "error", reason="executor process %s: %s" % (why, tail))
 
     @property
     def queued(self) -> int:
@@ -275,3 +287,10 @@ def why_it_failed(log: str) -> str:
             return line + ("; " + detail[0].strip() if detail else "")
     meaningful = [ln for ln in lines if not ln.startswith(_NOISE)]
     return meaningful[-1] if meaningful else (lines[-1] if lines else "no output")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)

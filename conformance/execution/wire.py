@@ -54,6 +54,9 @@ class Reply:
     reason: Optional[str] = None
     seconds: Optional[float] = None
     retire: Optional[str] = None  # why the worker that ran it was replaced after it
+    # A worker's secret, which its executor checks and drops: a line a case wrote into the
+    # worker's pipe cannot pass for the worker's reply.
+    token: Optional[str] = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 import traceback
 from typing import Optional, Tuple
 
@@ -25,8 +26,10 @@ class Worker:
         # The child closes the parent's ends and every descriptor the executor talks to
         # its own client on: a case cannot write into those conversations.
         parent_side = (req_w, resp_r) + tuple(close)
+        self.token = os.urandom(16).hex()
+        token = self.token
         self.pid: Optional[int] = forking.fork(
-            lambda: serve(req_r, resp_w, once, gpu, parent_side))
+            lambda: serve(req_r, resp_w, once, gpu, parent_side, token))
         os.close(req_r)
         os.close(resp_w)
         self.requests, self.responses = req_w, resp_r
@@ -40,9 +43,10 @@ class Worker:
     def ask(self, request: wire.Request) -> wire.Reply:
         """Run one request; the reply, or the executor's own word if the worker died, ran
         past the request's time limit, or answered something else."""
+        deadline = time.monotonic() + request.timeout
         try:
             wire.send(self.requests, request)
-            reply = self.receiver.receive(request.timeout)
+            reply = self._reply(request.id, deadline)
         except OSError:
             return self._died(request.id)
         except wire.Timeout:
@@ -50,17 +54,28 @@ class Worker:
             return wire.Reply(request.id, "timeout", reason="killed after %gs" % request.timeout)
         except wire.Closed:
             return self._died(request.id)
-        except wire.ProtocolError as exc:
-            self.kill()
-            return wire.Reply(request.id, "crash", reason="the worker's reply was not a "
-                              "message (did the case write to its pipes?): %s" % exc)
-        if not isinstance(reply, wire.Reply) or reply.id != request.id:
-            self.kill()
-            return wire.Reply(request.id, "crash", reason="the worker answered out of turn "
-                              "(did the case write to its pipes?)")
         if reply.retire or self.once:
             self.reap()  # it exits by itself after this reply
         return reply
+
+    def _reply(self, ident: int, deadline: float) -> wire.Reply:
+        """The worker's reply to request ``ident``: lines that are not it (a case that wrote
+        into the pipe) are passed over, and the worker is retired after the cell."""
+        forged = 0
+        while True:
+            try:
+                reply = self.receiver.receive(max(0.0, deadline - time.monotonic()))
+            except wire.ProtocolError:
+                reply = None
+            if (isinstance(reply, wire.Reply) and reply.token == self.token
+                    and reply.id == ident):
+                reply.token = None
+                if forged and not (reply.retire or self.once):
+                    # It would serve on: stop it (a reap would wait for it for ever).
+                    reply.retire = "the case wrote into the worker's pipe"
+                    self.kill()
+                return reply
+            forged += 1
 
     def _died(self, request_id: int) -> wire.Reply:
         status = self.reap()
@@ -101,7 +116,8 @@ def describe_status(status: int) -> str:
     return "exited with status %d" % code
 
 
-def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, ...]) -> int:
+def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, ...],
+          token: str) -> int:
     """The worker's loop: run each request's cell, reply, and retire when told to."""
     for fd in close:
         with contextlib.suppress(OSError):
@@ -138,6 +154,7 @@ def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, 
         if retire is None and guard is not None:
             retire = _import_failed(observed) or guard.check()
         reply.retire = None if once else retire
+        reply.token = token
         wire.send(replies, reply)
         if once or retire:
             return 0

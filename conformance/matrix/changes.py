@@ -8,26 +8,30 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..results import normalise
 from ..vocabulary import RAN
 from .model import Cell, Change, Matrix
 
 
 def signature(observed: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ...]]:
     """What is compared across TF versions: object names, groups, error type + first line
-    (and ``equals``, the small facts such as ``len(tf.global_variables())``)."""
+    (and ``equals``, the small facts such as ``len(tf.global_variables())``), in their
+    normalised text (results.normalise: uids, addresses, temporary paths), the one the
+    executor stored or, for files written before it did, computed here."""
     if not isinstance(observed, dict):
         return None
     names = tuple(sorted(
-        (str(expr), str(obj["name"])) for expr, obj in (observed.get("objects") or {}).items()
+        (str(expr), str(normalise.name_of(observed, expr)))
+        for expr, obj in (observed.get("objects") or {}).items()
         if isinstance(obj, dict) and obj.get("name") is not None
     ))
     groups = tuple(sorted(tuple(sorted(str(n) for n in g)) for g in observed.get("groups") or []))
     error = observed.get("error")
     if isinstance(error, dict):
-        lines = str(error.get("message") or "").strip().splitlines()
+        lines = str(normalise.message_of(observed)).strip().splitlines()
         error = (str(error.get("type")), lines[0] if lines else "")
     equals = tuple(sorted((str(k), json.dumps(v, sort_keys=True))
-                          for k, v in (observed.get("equals") or {}).items()))
+                          for k, v in normalise.equals_of(observed).items()))
     return (names, groups, error if isinstance(error, tuple) else None, equals)
 
 

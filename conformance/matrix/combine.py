@@ -27,96 +27,115 @@ def _rank(cell_device: str, env_device: str, outcome: str) -> Tuple[bool, int]:
 
 def combine(paths: Iterable[Any]) -> Matrix:
     """Read raw result files into one Matrix; problems are collected, never raised."""
-    m = Matrix()
-    best: Dict[CellKey, Tuple[Tuple[bool, int], Cell]] = {}
-    cases: Dict[str, Case] = {}
-    columns: Dict[Tuple[str, str], Column] = {}
-    seen_env: Dict[str, str] = {}
-    statuses: List[Tuple[Dict[str, Any], str]] = []
-    ran_columns = set()  # columns that have a complete file of their own device
-    partial: List[Tuple[Column, Any]] = []  # columns with a file of a subset run
-    case_errors: Dict[str, None] = {}
+    combiner = _Combiner()
+    for path in sorted(str(p) for p in paths):
+        combiner.read(path)
+    return combiner.finish()
 
-    def column(tf_minor: str, device: str, env: str) -> Column:
-        col = columns.setdefault((tf_minor, device), Column(tf_minor, device))
+
+class _Combiner:
+    """The steps of ``combine``: ``read`` each file (its cells offered to the cells they
+    belong to), then ``finish``: the columns of environments that did not run, column
+    statuses, order, and the behaviour changes."""
+
+    def __init__(self) -> None:
+        self.m = Matrix()
+        self.best: Dict[CellKey, Tuple[Tuple[bool, int], Cell]] = {}
+        self.cases: Dict[str, Case] = {}
+        self.columns: Dict[Tuple[str, str], Column] = {}
+        self.seen_env: Dict[str, str] = {}
+        self.statuses: List[Tuple[Dict[str, Any], str]] = []  # files of envs that did not run
+        self.ran_columns = set()  # columns that have a file with cells of their own device
+        self.partial: List[Tuple[Column, Any]] = []  # columns with a file of a subset run
+        self.case_errors: Dict[str, None] = {}
+
+    def column(self, tf_minor: str, device: str, env: str) -> Column:
+        col = self.columns.setdefault((tf_minor, device), Column(tf_minor, device))
         if env not in col.envs:
             col.envs.append(env)
         return col
 
-    def offer(key: CellKey, rank: Tuple[bool, int], cell: Cell) -> None:
-        if key not in best or rank > best[key][0]:
-            best[key] = (rank, cell)
+    def offer(self, key: CellKey, rank: Tuple[bool, int], cell: Cell) -> None:
+        if key not in self.best or rank > self.best[key][0]:
+            self.best[key] = (rank, cell)
 
-    for path in sorted(str(p) for p in paths):
+    def read(self, path: str) -> None:
         try:
             doc = raw.read(path)
         except ResultsError as exc:
-            m.problems.append("%s: %s; skipped" % (path, exc))
-            continue
+            self.m.problems.append("%s: %s; skipped" % (path, exc))
+            return
         env = doc["env"]
         name = env["name"]
-        if name in seen_env:
-            m.problems.append("%s: duplicate environment %r (already read from %s); skipped"
-                              % (path, name, seen_env[name]))
-            continue
-        seen_env[name] = path
-        col = column(env["tf_minor"], env["device"], name)
+        if name in self.seen_env:
+            self.m.problems.append("%s: duplicate environment %r (already read from %s); "
+                                   "skipped" % (path, name, self.seen_env[name]))
+            return
+        self.seen_env[name] = path
+        col = self.column(env["tf_minor"], env["device"], name)
         if doc["status"] in ENV_STATUSES:
-            statuses.append((doc, name))
-            continue
+            self.statuses.append((doc, name))
+            return
         if doc["status"] == "partial":
-            partial.append((col, doc.get("reason")))
+            self.partial.append((col, doc.get("reason")))
         col.tf = col.tf or env.get("tf")
-        ran_columns.add((env["tf_minor"], env["device"]))
+        self.ran_columns.add((env["tf_minor"], env["device"]))
         for err in doc.get("errors") or []:
             if isinstance(err, dict) and err.get("message"):
-                case_errors[str(err["message"])] = None
+                self.case_errors[str(err["message"])] = None
         for index, rec in enumerate(doc.get("cells") or []):
             problem = raw.cell_problem(rec)
             if problem:
-                m.problems.append("%s: cells[%d]: %s; cell skipped" % (path, index, problem))
+                self.m.problems.append("%s: cells[%d]: %s; cell skipped" % (path, index, problem))
                 continue
-            case = cases.setdefault(rec["case"], Case(
-                rec["case"], str(rec.get("title") or rec["case"]),
-                [str(t) for t in rec.get("tags") or []], rec.get("file"), rec.get("line"), [],
-            ))
-            if rec["mode"] not in case.modes:
-                case.modes.append(rec["mode"])
-            column(env["tf_minor"], rec["device"], name)
-            cell = Cell(rec["outcome"], rec.get("reason"), rec.get("observed"), rec.get("variant"),
-                        rec.get("note"), rec.get("expect"), list(rec.get("mismatches") or []),
-                        rec.get("repro"), name)
-            key = (rec["case"], env["tf_minor"], rec["mode"], rec["device"])
-            offer(key, _rank(rec["device"], env["device"], rec["outcome"]), cell)
+            self.add_cell(rec, env, name)
 
-    for doc, name in statuses:  # every known case and mode, in the env's own column
-        env = doc["env"]
-        col = columns[(env["tf_minor"], env["device"])]
-        if (col.tf_minor, col.device) not in ran_columns and col.status == "complete":
-            col.status, col.reason = doc["status"], doc.get("reason")
-        for case in cases.values():
-            for mode in case.modes:
-                cell = Cell(doc["status"], doc.get("reason"), env=name)
-                key = (case.id, env["tf_minor"], mode, env["device"])
-                offer(key, _rank(env["device"], env["device"], doc["status"]), cell)
+    def add_cell(self, rec: Dict[str, Any], env: Dict[str, Any], name: str) -> None:
+        case = self.cases.setdefault(rec["case"], Case(
+            rec["case"], str(rec.get("title") or rec["case"]),
+            [str(t) for t in rec.get("tags") or []], rec.get("file"), rec.get("line"), [],
+        ))
+        if rec["mode"] not in case.modes:
+            case.modes.append(rec["mode"])
+        self.column(env["tf_minor"], rec["device"], name)
+        cell = Cell(rec["outcome"], rec.get("reason"), rec.get("observed"), rec.get("variant"),
+                    rec.get("note"), rec.get("expect"), list(rec.get("mismatches") or []),
+                    rec.get("repro"), name)
+        key = (rec["case"], env["tf_minor"], rec["mode"], rec["device"])
+        self.offer(key, _rank(rec["device"], env["device"], rec["outcome"]), cell)
 
-    for col in columns.values():
-        if col.status == "complete" and (col.tf_minor, col.device) not in ran_columns:
-            col.status = "no_env"
-    for col, reason in partial:
-        col.status, col.reason = "partial", reason
-    for case in cases.values():
-        case.modes.sort(key=_order(MODES))
-    m.cases = [cases[k] for k in sorted(cases)]
-    version = {minor: Version(minor) for minor in {k[1] for k in best} | {
-        c.tf_minor for c in columns.values()}}  # parsed once: there are ~50k cells
-    m.columns = sorted(columns.values(),
-                       key=lambda c: (version[c.tf_minor], _order(DEVICES)(c.device)))
-    mode_order, device_order = _order(MODES), _order(DEVICES)
-    m.cells = {key: best[key][1] for key in sorted(best, key=lambda k: (
-        k[0], version[k[1]], mode_order(k[2]), device_order(k[3])))}
-    m.case_errors = sorted(case_errors)
-    m.changes = find_changes(m)
-    return m
+    def fill_statuses(self) -> None:
+        """Every known case and mode gets, in an environment's own column, the status of
+        an environment that did not run (unless a real record has the cell)."""
+        for doc, name in self.statuses:
+            env = doc["env"]
+            col = self.columns[(env["tf_minor"], env["device"])]
+            if (col.tf_minor, col.device) not in self.ran_columns and col.status == "complete":
+                col.status, col.reason = doc["status"], doc.get("reason")
+            for case in self.cases.values():
+                for mode in case.modes:
+                    cell = Cell(doc["status"], doc.get("reason"), env=name)
+                    key = (case.id, env["tf_minor"], mode, env["device"])
+                    self.offer(key, _rank(env["device"], env["device"], doc["status"]), cell)
+        for col in self.columns.values():
+            if col.status == "complete" and (col.tf_minor, col.device) not in self.ran_columns:
+                col.status = "no_env"
+        for col, reason in self.partial:
+            col.status, col.reason = "partial", reason
 
-
+    def finish(self) -> Matrix:
+        self.fill_statuses()
+        m, best = self.m, self.best
+        for case in self.cases.values():
+            case.modes.sort(key=_order(MODES))
+        m.cases = [self.cases[k] for k in sorted(self.cases)]
+        version = {minor: Version(minor) for minor in {k[1] for k in best} | {
+            c.tf_minor for c in self.columns.values()}}  # parsed once: there are ~50k cells
+        m.columns = sorted(self.columns.values(),
+                           key=lambda c: (version[c.tf_minor], _order(DEVICES)(c.device)))
+        mode_order, device_order = _order(MODES), _order(DEVICES)
+        m.cells = {key: best[key][1] for key in sorted(best, key=lambda k: (
+            k[0], version[k[1]], mode_order(k[2]), device_order(k[3])))}
+        m.case_errors = sorted(self.case_errors)
+        m.changes = find_changes(m)
+        return m

@@ -58,6 +58,10 @@ def pytest_addoption(parser) -> None:
                     help="time limit per cell, overriding each case's `timeout` (default 60)")
     group.addoption("--shuffle", type=int, default=None, metavar="SEED",
                     help="run the cells in a random order (seeded); results must not change")
+    group.addoption("--verify", type=int, default=1, metavar="N",
+                    help="run each cell N times, the extra runs each in a freshly forked "
+                         "worker; a cell whose outcome or observed record differs between "
+                         "runs is an error (flaky), its outcomes kept in `runs`")
     group.addoption("--show", action="store_true",
                     help="print what TF observed for every cell, passing ones too")
     group.addoption("--conformance-env", default=None, metavar="NAME",
@@ -104,6 +108,9 @@ def pytest_configure(config) -> None:
         os.path.join(str(config.rootpath), ".conformance-cache", "cases"))
     config._conformance_modes = _choice(config, "modes", MODES)
     config._conformance_devices = _choice(config, "devices", DEVICES)
+    if config.getoption("verify") < 1:
+        raise pytest.UsageError("--verify: expected a number of runs >= 1, got %d"
+                                % config.getoption("verify"))
     if not hasattr(config, "workerinput") and not config.getoption("no_conformance_out"):
         writer = ResultsWriter(config)
         writer.check_writable()

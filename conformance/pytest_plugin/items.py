@@ -33,6 +33,9 @@ class CaseFile(pytest.File):
 
     def collect(self):
         config = self.config
+        # A file that cannot be loaded, even through a bug of the loader (shown with its
+        # traceback), is an error for that file only: the other cases still run.
+        config.option.continue_on_collection_errors = True
         display = os.path.relpath(str(self.path), str(config.invocation_params.dir))
         if display.startswith(".."):
             display = str(self.path)
@@ -44,7 +47,7 @@ class CaseFile(pytest.File):
         seen = config.stash[SEEN]
         other = seen.setdefault(case.id, display)
         if other != display:
-            self._fail([Problem(display, case.line, "", "duplicate case id %r (also %s)"
+            self._fail([Problem(display, 1, "", "duplicate case id %r (also %s)"
                                 % (case.id, other))])
         for mode in case.modes:
             if mode not in config._conformance_modes:
@@ -56,9 +59,6 @@ class CaseFile(pytest.File):
                                            case=case, mode=mode, device=device)
 
     def _fail(self, problems) -> None:
-        # A bad case file is an error for that file only: the other cases still run
-        # (pytest would otherwise stop before running anything).
-        self.config.option.continue_on_collection_errors = True
         self.problems = list(problems)
         raise self.CollectError("\n".join(str(p) for p in problems))
 
@@ -84,12 +84,12 @@ class CaseItem(pytest.Item):
         self.next_item = None
         self.started = None  # this cell, sent ahead by the item before it
 
-    def _start(self, ahead: bool = False):
+    def _start(self, ahead: bool = False, fresh: bool = False):
         config = self.config
         timeout = config.getoption("cell_timeout")
         case = self.case if timeout is None else dataclasses.replace(self.case, timeout=timeout)
         return cell.start(case, self.mode, self.device, config.stash[POOL],
-                          env=config.getoption("conformance_env"), ahead=ahead)
+                          env=config.getoption("conformance_env"), ahead=ahead, fresh=fresh)
 
     def runtest(self) -> None:
         sent_ahead = isinstance(self.started, cell.Pending)  # not a record finished early
@@ -102,6 +102,9 @@ class CaseItem(pytest.Item):
                 and not self.config.getoption("no_pipeline")):
             following.started = following._start(ahead=True)
         record = cell.finish(started)
+        runs = self.config.getoption("verify")
+        if runs > 1:
+            record = cell.verify(record, lambda: cell.finish(self._start(fresh=True)), runs)
         if sent_ahead:
             record.sent_ahead = True
         self.record = record
@@ -121,25 +124,24 @@ class CaseItem(pytest.Item):
         return self.path, self.case.line - 1, "%s [%s-%s]" % (self.case.id, self.mode, self.device)
 
 
-class PathUnreadable(Exception):
-    pass
-
-
 class BrokenPath(pytest.Item):
     """A case-like path under a case root that is not followed or cannot be read."""
 
     def __init__(self, *, path_text: str, why: str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.problem = Problem(path_text, None, "", why)
+        self.problem = Problem(path_text, 1, "", why)  # tied to no line: line 1, like all
 
-    def runtest(self) -> None:
-        raise PathUnreadable(str(self.problem))
+    def setup(self) -> None:  # an error, like a case file that does not load; one line
+        pytest.fail(str(self.problem), pytrace=False)
+
+    def runtest(self) -> None:  # pragma: no cover - setup always raises
+        pass
 
     def repr_failure(self, excinfo, style=None):
         return str(self.problem)
 
     def reportinfo(self):
-        return self.problem.file, None, self.problem.file
+        return self.problem.file, 0, self.problem.file
 
 
 def record_of(report) -> Optional[CellRecord]:
@@ -156,6 +158,8 @@ def record_of(report) -> Optional[CellRecord]:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    if isinstance(item, BrokenPath) and call.when == "setup":
+        report.conformance_problems = json.dumps([item.problem.to_json()])
     if call.when != "call":
         return
     if isinstance(item, CaseItem) and item.record is not None:
@@ -164,8 +168,6 @@ def pytest_runtest_makereport(item, call):
         record = item.record
         report.conformance = (json.dumps(record.to_json()) if hasattr(item.config, "workerinput")
                               else record)
-    elif isinstance(item, BrokenPath):
-        report.conformance_problems = json.dumps([item.problem.to_json()])
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -12,7 +12,7 @@ import pytest
 SUFFIXES = (".yaml", ".yml")
 ROOTS = pytest.StashKey[List[Path]]()
 LOOPS = pytest.StashKey[List[str]]()
-VISITED = pytest.StashKey[set]()
+VISITED = pytest.StashKey[dict]()  # real path -> the path it was first collected as
 
 
 def configured(config, ini_name: str) -> List[Path]:
@@ -39,13 +39,11 @@ def root_of(path: Path, case_roots: List[Path]) -> Optional[Path]:
 
 
 def first_visit(config, path: Path) -> bool:
-    """False for a file already collected under another name (through a symlink)."""
-    seen = config.stash.setdefault(VISITED, set())
-    real = os.path.realpath(str(path))
-    if real in seen:
-        return False
-    seen.add(real)
-    return True
+    """False for a file already collected under another name (through a symlink); the
+    same path asked for again (pytest collects a folder once per argument in it) is
+    still itself."""
+    seen = config.stash.setdefault(VISITED, {})
+    return seen.setdefault(os.path.realpath(str(path)), str(path)) == str(path)
 
 
 def loops_back(path: Path, case_roots: List[Path]) -> bool:

@@ -85,12 +85,12 @@ class ResultsWriter:
         self.deselected += len(items)
 
     def pytest_runtest_logreport(self, report) -> None:
+        self._problems(report)  # a path that cannot be read: an error in setup
         if report.when == "call":
             record = record_of(report)
             if record is not None:
                 self.collector.add_cell(record)
                 self._progress()
-            self._problems(report)
 
     def pytest_collectreport(self, report) -> None:
         self._problems(report)
@@ -106,6 +106,8 @@ class ResultsWriter:
     def _whole_run(self, session) -> bool:
         """Whether this run ran everything under the case roots, in every mode."""
         config = self.config
+        # On an xdist controller deselection happens on the workers: -k and -m count as a
+        # subset whatever they match.
         if self.deselected or config.option.keyword or config.option.markexpr:
             return False
         if tuple(config._conformance_modes) != MODES:

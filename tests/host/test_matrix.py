@@ -288,3 +288,20 @@ def test_a_deeply_nested_file_is_a_problem_not_a_crash(tmp_path):
     d.write_text("deep.json", "[" * 100000 + "]" * 100000)
     m = combine(d.paths)
     assert len(m.problems) == 1 and "nested too deeply" in m.problems[0]
+
+
+def test_a_uid_counter_is_not_a_change_and_a_message_is_wording(tmp_path):
+    d = RawDir(tmp_path)
+    for minor, uid, word in (("2.0", 1027, "meaningless"), ("2.1", 1024, "meaningless"),
+                             ("2.2", 1024, "undefined")):
+        d.add(raw("tf%s-cpu" % minor, minor, cells=[
+            cell("a/uid", names={"v": "r/v_%d:0" % uid, "w": "r/w_1:0"},
+                 error="FailedPreconditionError: reading r/v_%d failed" % uid),
+            cell("a/msg", error="AttributeError: Tensor.op is %s" % word)]))
+    m = combine(d.paths)
+    assert [(c.case, c.tf_minor, c.kind) for c in m.changes] == [("a/msg", "2.2", "wording")]
+    # a _1 suffix is scope uniquification: it is behaviour, compared as it is
+    old = {"objects": {"w": {"name": "r/w_1:0"}}}
+    assert signature(old) != signature({"objects": {"w": {"name": "r/w_2:0"}}})
+    assert signature({"objects": {"w": {"name": "r/w_1027:0"}}}) == signature(
+        {"objects": {"w": {"name": "r/w_1024:0"}}})

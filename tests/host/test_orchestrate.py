@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conformance.envs import discovery, package, scheduler, versions
+from conformance.envs import discovery, orchestrate, package, scheduler, versions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -68,13 +68,26 @@ def test_pyenv_shims_on_path_are_skipped_for_the_interpreters_behind_them(monkey
     assert discovery.candidates("3.98") == [(str(shim), "PATH")]
 
 
-def test_tox_lists_46_tf_envs_and_report():
+def test_tox_lists_the_tf_envs_the_nightly_and_report():
     tox = shutil.which("tox")
     if tox is None:
         pytest.skip("tox not on PATH (./run tests puts .tools/bin on PATH)")
     out = subprocess.run([tox, "-l"], cwd=ROOT, capture_output=True, text=True, check=True)
     envs = out.stdout.split()
+    assert len(versions.env_names()) == 46
     assert envs == versions.env_names() + ["report"]
+    # The nightly is not run by default but is defined, from the same table.
+    deps = subprocess.run([tox, "config", "-e", "tfnightly-cpu", "-k", "deps"], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout
+    assert "tf-nightly" in deps and "tf-keras-nightly" in deps
+
+
+def test_the_nightly_is_optional_and_named_like_the_others():
+    assert "nightly" not in [r.minor for r in versions.load()]
+    nightly = versions.by_minor()["nightly"]
+    assert nightly.optional and nightly.cpu == "tf-nightly"
+    assert versions.parse_env_name(nightly.env_name("cpu")) == ("nightly", "cpu")
+    assert [r.minor for r in orchestrate.select_rows("2.21,nightly")] == ["2.21", "nightly"]
 
 
 @pytest.mark.tf

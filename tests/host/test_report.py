@@ -230,17 +230,6 @@ def test_full_size_markdown_fits_a_pr_comment_with_one_row_per_version(tmp_path)
     assert len(failures) == 15 and failures[0].count("/eager/cpu") == 7  # every failure
 
 
-def test_change_groups_keep_version_order_and_put_large_groups_first():
-    from conformance.matrix.model import Change
-    changes = [Change("b/y", "v1", "cpu", "2.16", "2.15", "changed in 2.16: a: 1 → 2"),
-               Change("a/x", "v1", "cpu", "2.9", "2.8", "changed in 2.9: z: 1 → 2"),
-               Change("c/z", "eager", "cpu", "2.16", "2.15", "changed in 2.16: b: 1 → 2"),
-               Change("d/w", "v1", "cpu", "2.16", "2.15", "changed in 2.16: b: 1 → 2")]
-    groups = view.group_changes(changes, ["2.8", "2.9", "2.15", "2.16"])
-    assert [(g.tf_minor, g.text, len(g.where)) for g in groups] == [
-        ("2.9", "z: 1 → 2", 1), ("2.16", "b: 1 → 2", 2), ("2.16", "a: 1 → 2", 1)]
-
-
 # -- writing -----------------------------------------------------------------------------
 
 def test_write_all_writes_every_artefact_and_removes_stale_badges(tmp_path, gold_matrix):

@@ -13,6 +13,7 @@ from typing import List
 
 from ...vocabulary import CELL_OUTCOMES as OUTCOMES
 from ...vocabulary import ENV_STATUSES
+from .. import groups
 from ..model import Matrix
 from . import view
 
@@ -120,10 +121,10 @@ def _failures(m: Matrix) -> List[str]:
     return lines + [""]
 
 
-def _where(where: List[tuple]) -> str:
+def _where(cells: List[tuple]) -> str:
     """"`a/x` (v1, graph), `b/y` (eager)": the cases of a change group and their modes."""
     by_case: dict = {}
-    for case, mode, device in where:
+    for case, _, mode, device in cells:
         by_case.setdefault(case, []).append(mode if device == "cpu" else
                                             "%s/%s" % (mode, device))
     return ", ".join("%s (%s)" % (code(case), ", ".join(modes)) for case, modes in
@@ -131,28 +132,28 @@ def _where(where: List[tuple]) -> str:
 
 
 def _changes(m: Matrix) -> List[str]:
-    """Semantic changes by version boundary, identical ones across cases on one line;
-    wording changes (only an error message's text) counted per version."""
+    """Semantic changes by version boundary, identical ones across cases on one line
+    (matrix.groups); wording changes (only an error message's text) counted per version."""
     if not m.changes:
         return []
     semantic = [c for c in m.changes if c.kind != "wording"]
     wording = [c for c in m.changes if c.kind == "wording"]
+    previous = {c.tf_minor: c.previous for c in reversed(semantic)}
     lines = ["## Behaviour changes (%d semantic, %d wording)" % (len(semantic), len(wording)),
              "", "What TF did differs from the previous TF version that ran. Open "
              "[index.html](index.html) for the behaviour of every case in every version.", ""]
     current = None
-    semantic_groups = view.group_changes(semantic, m.minors)
-    for group in semantic_groups:
-        if group.tf_minor != current:
-            current = group.tf_minor
+    for group in groups.group((c.tf_minor, "semantic", groups.detail_of(c),
+                               (c.case, c.tf_minor, c.mode, c.device)) for c in semantic):
+        if group.boundary != current:
+            if current is not None:
+                lines.append("")
+            current = group.boundary
             n = sum(1 for c in semantic if c.tf_minor == current)
-            lines += ["### %s → %s (%d)" % (group.previous, current, n), ""]
-        lines.append("- %s — %s" % (text(group.text), _where(group.where)))
-        if group is not semantic_groups[-1] and semantic_groups[
-                semantic_groups.index(group) + 1].tf_minor != current:
-            lines.append("")
+            lines += ["### %s → %s (%d)" % (previous[current], current, n), ""]
+        lines.append("- %s — %s" % (text(group.detail), _where(group.cells)))
     if wording:
-        per = {}
+        per: dict = {}
         for c in wording:
             per[c.tf_minor] = per.get(c.tf_minor, 0) + 1
         lines += ["", "Wording only (an error message's text; %d): %s. See "

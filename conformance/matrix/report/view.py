@@ -12,7 +12,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from ...vocabulary import CELL_OUTCOMES as OUTCOMES
 from ...vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, PRIORITY
 from ...vocabulary import FAILING as BAD
-from ..model import Case, Cell, CellKey, Change, Column, Matrix
+from ..model import Case, Cell, CellKey, Column, Matrix
 
 LABELS = {o: o.replace("_", " ") for o in OUTCOMES}
 LABELS.update(complete="complete", partial="partial", no_env="no environment")  # columns
@@ -161,33 +161,3 @@ def badges(m: Matrix) -> List[Badge]:
     message = " · ".join("%s %d/%d" % (d, good(c), ran(c)) for d, c in ran_devices)
     color = "red" if any(bad(c) for _, c in ran_devices) else "brightgreen"
     return result + [Badge("overall", "tf scope conformance", message, color)]
-
-
-# -- behaviour changes, grouped ----------------------------------------------------------
-
-_CHANGED_IN = re.compile(r"^changed in [^:]*: ")
-
-
-@dataclass
-class ChangeGroup:
-    """Identical changes (same TF version, kind and before → after text) across cases."""
-    tf_minor: str
-    previous: str
-    kind: str
-    text: str  # without "changed in <tf>: "
-    where: List[Tuple[str, str, str]]  # (case, mode, device)
-
-
-def group_changes(changes: Iterable[Change], minors: List[str]) -> List[ChangeGroup]:
-    """Changes grouped by (TF version, kind, text): versions in ``minors`` order, the
-    larger groups first within a version."""
-    groups: Dict[Tuple[str, str, str], ChangeGroup] = {}
-    for ch in changes:
-        text = _CHANGED_IN.sub("", ch.text)
-        key = (ch.tf_minor, ch.kind, text)
-        if key not in groups:
-            groups[key] = ChangeGroup(ch.tf_minor, ch.previous, ch.kind, text, [])
-        groups[key].where.append((ch.case, ch.mode, ch.device))
-    rank = {v: i for i, v in enumerate(minors)}
-    return sorted(groups.values(), key=lambda g: (rank.get(g.tf_minor, len(rank)),
-                                                  -len(g.where), g.text))

@@ -1,0 +1,43 @@
+"""``python -m conformance upgrade-check --from 2.15 --to 2.16 [PATH...]`` (also
+``./run upgrade-check``): what changes for these cases when TF moves from one version to
+another. Builds or reuses the two environments, runs the cases in both at once, and prints
+the diff (``python -m conformance diff``): the migration note a team would otherwise write
+by hand. PATH defaults to the corpus; the point is a team's own cases. Exit codes are the
+diff's: 0 nothing got worse, 1 a cell got worse (or --fail-on says so), 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from typing import List
+
+from ..envs import upgrade
+from ..envs.orchestrate import project_root
+from . import diff
+
+
+def main(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance upgrade-check",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--from", dest="old", required=True, metavar="TF",
+                        help="the TF version you are on (a row of the version table: 2.15)")
+    parser.add_argument("--to", dest="new", required=True, metavar="TF",
+                        help="the TF version you are moving to (2.16, or nightly)")
+    parser.add_argument("paths", nargs="*", help="case files or directories (default: cases)")
+    parser.add_argument("--format", choices=("text", "md", "json"), default="text")
+    parser.add_argument("--fail-on", choices=("worse", "semantic", "changed"), default="worse")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="write the two raw results files here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    root = project_root()
+    rows = upgrade.rows_for(args.old, args.new)
+    paths = upgrade.main_paths(args.paths)
+    started = time.monotonic()
+    names = upgrade.prepare(root, rows)
+    upgrade.say("upgrade-check: %s ready after %.1fs; running %s in both"
+                % (" and ".join(names), time.monotonic() - started, " ".join(args.paths)
+                   or "cases"))
+    old, new = upgrade.run_both(root, names, paths, workdir=args.keep)
+    upgrade.say("upgrade-check: ran in %.1fs; %s → %s:" % (time.monotonic() - started,
+                                                         args.old, args.new))
+    return diff.main([old, new, "--format", args.format, "--fail-on", args.fail_on])

@@ -1,0 +1,148 @@
+"""Two result sets compared cell by cell: what got worse, better, or behaves otherwise.
+
+A result set is raw files (one, or a directory of them, any format_version) or a
+matrix.json. Cells are keyed (case, tf_minor, mode, device); when each side holds exactly
+one TF version and they differ (tf2.15-cpu.json against tf2.16-cpu.json: an upgrade
+check), cells are matched across the two versions. A cell's kind:
+
+- worse: its outcome went from pass or xfail to a failing one (fail, error, crash,
+  timeout, xpass);
+- better: from a failing outcome to one that is not;
+- semantic: another outcome, or its observed behaviour differs (changes.signature: names,
+  identity groups, error type, equals) beyond an error message's text;
+- wording: only an error message's (normalised) text differs;
+- added / removed: the cell is only in the new / the old set.
+
+Cells with the same kind and the same before → after are one group (matrix.groups).
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from ..errors import UsageError
+from ..vocabulary import FAILING
+from . import groups
+from .changes import describe, kind_of
+from .combine import combine
+from .model import Cell
+
+CellKey = Tuple[str, str, str, str]
+FORMAT = "conformance-diff"
+FORMAT_VERSION = 1
+# --fail-on: the kinds that make the exit status 1.
+FAIL_ON = {
+    "worse": ("worse",),
+    "semantic": ("worse", "better", "semantic"),
+    "changed": ("worse", "better", "semantic", "wording", "added", "removed"),
+}
+WAS_GOOD = frozenset(("pass", "xfail"))
+
+
+@dataclass
+class ResultSet:
+    label: str
+    cells: Dict[CellKey, Cell]
+    problems: List[str] = field(default_factory=list)
+
+    @property
+    def minors(self) -> List[str]:
+        return sorted({k[1] for k in self.cells}, key=groups.version_key)
+
+
+@dataclass
+class Diff:
+    old: ResultSet
+    new: ResultSet
+    compared: int
+    groups: List[groups.Group]
+    # cell -> (outcome before, outcome after); None where the cell is absent
+    outcomes: Dict[CellKey, Tuple[Optional[str], Optional[str]]]
+    across: Optional[Tuple[str, str]] = None  # (old minor, new minor) when matched across
+
+    def count(self, kind: str) -> int:
+        return sum(len(g.cells) for g in self.groups if g.kind == kind)
+
+    def status(self, fail_on: str = "worse") -> int:
+        return 1 if any(g.kind in FAIL_ON[fail_on] for g in self.groups) else 0
+
+
+def load(path: str) -> ResultSet:
+    """Raw file, directory of raw files, or matrix.json; UsageError if none of these."""
+    if os.path.isdir(path):
+        paths = sorted(glob.glob(os.path.join(path, "*.json")))
+        if not paths:
+            raise UsageError("%s: no *.json result files in this directory" % path)
+        return _from_raw(path, paths)
+    if not os.path.isfile(path):
+        raise UsageError("%s: no such file or directory (expected a raw results file, a "
+                         "directory of them, or a matrix.json)" % path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError("%s: cannot read as JSON: %s" % (path, exc)) from None
+    if isinstance(doc, dict) and doc.get("format") == "conformance-matrix":
+        return _from_matrix(path, doc)
+    return _from_raw(path, [path])
+
+
+def _from_raw(label: str, paths: List[str]) -> ResultSet:
+    m = combine(paths)
+    if not m.cells and m.problems:
+        raise UsageError("%s: no results read: %s" % (label, "; ".join(m.problems)))
+    return ResultSet(label, dict(m.cells), list(m.problems))
+
+
+def _from_matrix(label: str, doc: dict) -> ResultSet:
+    cells: Dict[CellKey, Cell] = {}
+    for case, entry in (doc.get("cases") or {}).items():
+        for key, c in ((entry or {}).get("cells") or {}).items():
+            tf_minor, mode, device = key.split("/")
+            cells[(case, tf_minor, mode, device)] = Cell(
+                c.get("outcome"), c.get("reason"), c.get("observed"), c.get("variant"),
+                c.get("note"), c.get("expect"), list(c.get("mismatches") or []),
+                c.get("repro"), c.get("env"))
+    return ResultSet(label, cells, list(doc.get("problems") or []))
+
+
+def compare(old: ResultSet, new: ResultSet) -> Diff:
+    old_cells, across = old.cells, None
+    if len(old.minors) == 1 and len(new.minors) == 1 and old.minors != new.minors:
+        across = (old.minors[0], new.minors[0])
+        old_cells = {(k[0], across[1], k[2], k[3]): c for k, c in old.cells.items()}
+    items = []
+    outcomes: Dict[CellKey, Tuple[Optional[str], Optional[str]]] = {}
+    compared = 0
+    signatures: Dict[int, object] = {}
+    for key in sorted(set(old_cells) | set(new.cells),
+                      key=lambda k: (k[0], groups.version_key(k[1]), k[2], k[3])):
+        a, b = old_cells.get(key), new.cells.get(key)
+        if a is None or b is None:
+            kind = "added" if a is None else "removed"
+            detail = "%s: %s" % (kind, (b or a).outcome)
+        else:
+            compared += 1
+            detail = describe(a, b, signatures) or ""
+            if a.outcome != b.outcome and "outcome: " not in detail:
+                detail = "; ".join(p for p in (detail, "outcome: %s → %s" % (
+                    a.outcome, b.outcome)) if p)
+            if not detail:
+                continue
+            kind = _kind(a, b, signatures)
+        outcomes[key] = (a.outcome if a else None, b.outcome if b else None)
+        items.append(("", kind, detail, key))
+    return Diff(old, new, compared, groups.group(items), outcomes, across)
+
+
+def _kind(a: Cell, b: Cell, signatures) -> str:
+    if a.outcome in WAS_GOOD and b.outcome in FAILING:
+        return "worse"
+    if a.outcome in FAILING and b.outcome not in FAILING:
+        return "better"
+    if a.outcome != b.outcome:
+        return "semantic"
+    return kind_of(a, b, signatures)

@@ -1,0 +1,131 @@
+"""Observation normalisation: the text of a run that differs between two runs of the same
+behaviour, replaced by placeholders, so that such runs compare equal.
+
+Pure functions, no TF (the executor calls ``observed`` on every cell; ``matrix.changes``
+calls ``text`` for files written before the executor did):
+
+- process-wide counters in names: ``r/w_1027`` → ``r/w_<uid>``. Only suffixes of 3+
+  digits are counters; ``_1``, ``_2`` are scope uniquification, a behaviour, and stay;
+- memory addresses: ``0x7f3a9c2d10`` → ``0x<addr>``;
+- default object reprs: ``<keras.layers.Dense object at 0x7f..>`` → ``<keras.layers.Dense
+  object>``;
+- temporary directories: ``/tmp/tmpab12cd/x.py`` → ``<tmp>/x.py`` (the directory made by
+  tempfile or ``mktemp -d``, whatever its name, plus any directory the caller names).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, Optional
+
+# A uid counter: _ and 3+ digits after a name character, not followed by one.
+UID = re.compile(r"(?<=[A-Za-z0-9])_\d{3,}(?![A-Za-z0-9])")
+OBJECT_REPR = re.compile(r"<([A-Za-z_][\w.]*) object at 0x[0-9A-Fa-f]+>")
+ADDRESS = re.compile(r"\b0x[0-9A-Fa-f]{6,}\b")
+# /tmp/<one directory>, /var/tmp/<one>, macOS /var/folders/xx/yyyy/T/<one>.
+COMPONENT = r"/[^/\s'\"()\[\]<>,:;]+"
+TEMP_DIR = re.compile(r"(?:/private)?(?:/tmp|/var/tmp|/var/folders/[^/\s]+/[^/\s]+/T)"
+                      + COMPONENT)
+
+
+# What every replacement below needs somewhere in the text: most names have none of it.
+_MAYBE = re.compile(r"\d\d\d|0x|/tmp|/var/")
+
+
+def text(value: str, temp_dirs: Iterable[str] = ()) -> str:
+    """``value`` with counters, addresses, default reprs and temporary paths replaced."""
+    if not temp_dirs and not _MAYBE.search(value):
+        return value
+    for d in temp_dirs:  # another temporary root (TMPDIR): the same, one level down
+        d = d.rstrip("/")
+        if d and not TEMP_DIR.match(d + "/x") and d in value:
+            value = re.sub(re.escape(d) + COMPONENT, "<tmp>", value)
+    value = TEMP_DIR.sub("<tmp>", value)
+    value = OBJECT_REPR.sub(r"<\1 object>", value)
+    value = ADDRESS.sub("0x<addr>", value)
+    return UID.sub("_<uid>", value)
+
+
+def _value(value: Any, temp_dirs: Iterable[str]) -> Any:
+    if isinstance(value, str):
+        return text(value, temp_dirs)
+    if isinstance(value, list):
+        return [_value(v, temp_dirs) for v in value]
+    if isinstance(value, dict):
+        return {k: _value(v, temp_dirs) for k, v in value.items()}
+    return value
+
+
+def observed(record: Dict[str, Any], temp_dirs: Iterable[str] = ()) -> Optional[Dict[str, Any]]:
+    """The ``normalised`` entry of an observed record: only what normalisation changed,
+    ``{"names": {expr: text}, "error": text, "equals": {key: value}}``; None if nothing."""
+    temp_dirs = list(temp_dirs)
+    out: Dict[str, Any] = {}
+    names = {}
+    for expr, obj in (record.get("objects") or {}).items():
+        name = obj.get("name") if isinstance(obj, dict) else None
+        if isinstance(name, str):
+            new = text(name, temp_dirs)
+            if new != name:
+                names[expr] = new
+    if names:
+        out["names"] = names
+    error = record.get("error")
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        new = text(error["message"], temp_dirs)
+        if new != error["message"]:
+            out["error"] = new
+    equals = {}
+    for key, value in (record.get("equals") or {}).items():
+        new = _value(value, temp_dirs)
+        if new != value:
+            equals[key] = new
+    if equals:
+        out["equals"] = equals
+    return out or None
+
+
+def name_of(record: Dict[str, Any], expr: str) -> Optional[str]:
+    """The normalised name of ``expr`` (the stored one, else computed: older files)."""
+    stored = (record.get("normalised") or {}).get("names") or {}
+    if expr in stored:
+        return stored[expr]
+    obj = (record.get("objects") or {}).get(expr)
+    name = obj.get("name") if isinstance(obj, dict) else None
+    return None if name is None else text(str(name))
+
+
+def message_of(record: Dict[str, Any]) -> Optional[str]:
+    """The normalised error message (stored, else computed), or None without an error."""
+    error = record.get("error")
+    if not isinstance(error, dict):
+        return None
+    stored = (record.get("normalised") or {}).get("error")
+    return stored if isinstance(stored, str) else text(str(error.get("message") or ""))
+
+
+def equals_of(record: Dict[str, Any]) -> Dict[str, Any]:
+    """The normalised ``equals`` facts (stored, else computed)."""
+    stored = (record.get("normalised") or {}).get("equals") or {}
+    return {k: stored[k] if k in stored else _value(v, ())
+            for k, v in (record.get("equals") or {}).items()}
+
+
+TIMINGS = ("code_seconds", "code_cpu_seconds", "values_seconds", "values_cpu_seconds")
+
+
+def comparable(record: Any) -> Any:
+    """An observed record as two runs of the same behaviour give it equal: timings left
+    out, names, error message, equals and stdout in their normalised text."""
+    if not isinstance(record, dict):
+        return record
+    extra = record.get("normalised") or observed(record) or {}
+    names = extra.get("names") or {}
+    out = {k: v for k, v in record.items() if k not in TIMINGS and k != "normalised"}
+    out["objects"] = {e: dict(o, name=names[e]) if e in names else o
+                      for e, o in (record.get("objects") or {}).items()}
+    if isinstance(out.get("error"), dict) and "error" in extra:
+        out["error"] = dict(out["error"], message=extra["error"])
+    out["equals"] = dict(record.get("equals") or {}, **(extra.get("equals") or {}))
+    if isinstance(out.get("stdout"), str):
+        out["stdout"] = text(out["stdout"])
+    return out

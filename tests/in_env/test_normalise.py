@@ -1,0 +1,71 @@
+"""Observation normalisation: what differs between two runs of the same behaviour. No TF."""
+from __future__ import annotations
+
+import pytest
+
+from conformance.execution import observe
+from conformance.results import normalise
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("r/w_1027", "r/w_<uid>"),
+    ("Error while reading resource variable r/c/v_1360 from Container: localhost",
+     "Error while reading resource variable r/c/v_<uid> from Container: localhost"),
+    ("v_1027/Read/ReadVariableOp:0", "v_<uid>/Read/ReadVariableOp:0"),
+    # scope uniquification is behaviour: it stays
+    ("net_1/fc/BiasAdd:0", "net_1/fc/BiasAdd:0"),
+    ("dense_2/kernel:0", "dense_2/kernel:0"),
+    ("fc/BiasAdd_12:0", "fc/BiasAdd_12:0"),
+    ("<keras.layers.core.Dense object at 0x7f3a9c2d1f10> is not callable",
+     "<keras.layers.core.Dense object> is not callable"),
+    ("handle 0x7ffd5e8a1234 freed", "handle 0x<addr> freed"),
+    ('File "/tmp/newcomer.qePa/project/.tox/x.py", line 7',
+     'File "<tmp>/project/.tox/x.py", line 7'),
+    ("cannot open /tmp/tmpk2_9xq/ckpt-1", "cannot open <tmp>/ckpt-1"),
+    ("/var/folders/ab/cd12/T/tmpzz/x", "<tmp>/x"),
+    ("line 1748 in 2.15", "line 1748 in 2.15"),
+])
+def test_text(raw, expected):
+    assert normalise.text(raw) == expected
+    assert normalise.text(expected) == expected  # idempotent
+
+
+def test_other_temporary_root():
+    assert normalise.text("/scratch/t/tmpab1/x.py", ["/scratch/t/"]) == "<tmp>/x.py"
+    assert normalise.text("/scratch/t/tmpab1/x.py") == "/scratch/t/tmpab1/x.py"
+
+
+OBSERVED = {
+    "objects": {"w": {"type": "ResourceVariable", "name": "r/w_1027:0", "ref": 0},
+                "y": {"type": "Tensor", "name": "net_1/y:0", "ref": 1}},
+    "groups": [], "values": {}, "equals": {"repr(v)": "<V object at 0x7f0000000001>"},
+    "error": {"type": "FailedPreconditionError", "message": "reading r/w_1027 failed"},
+}
+
+
+def test_only_changed_entries_are_listed():
+    assert normalise.observed(OBSERVED) == {
+        "names": {"w": "r/w_<uid>:0"}, "error": "reading r/w_<uid> failed",
+        "equals": {"repr(v)": "<V object>"}}
+    clean = dict(OBSERVED, objects={"y": OBSERVED["objects"]["y"]}, error=None, equals={})
+    assert normalise.observed(clean) is None
+
+
+def test_the_executor_keeps_the_raw_text_beside_the_normalised_one():
+    record = observe.with_normalised(dict(OBSERVED))
+    assert record["objects"]["w"]["name"] == "r/w_1027:0"
+    assert record["normalised"]["names"] == {"w": "r/w_<uid>:0"}
+    assert "normalised" not in observe.with_normalised(dict(OBSERVED, objects={}, error=None,
+                                                            equals={}))
+
+
+def test_readers_use_the_stored_text_else_compute_it():
+    stored = dict(OBSERVED, normalised={"names": {"w": "stored"}, "error": "stored error"})
+    assert normalise.name_of(stored, "w") == "stored"
+    assert normalise.message_of(stored) == "stored error"
+    # a format-1 record has no "normalised": computed on the fly
+    assert normalise.name_of(OBSERVED, "w") == "r/w_<uid>:0"
+    assert normalise.name_of(OBSERVED, "y") == "net_1/y:0"
+    assert normalise.message_of(OBSERVED) == "reading r/w_<uid> failed"
+    assert normalise.message_of(dict(OBSERVED, error=None)) is None
+    assert normalise.equals_of(OBSERVED) == {"repr(v)": "<V object>"}
