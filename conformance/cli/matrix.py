@@ -14,10 +14,11 @@ import argparse
 import glob
 import os
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from ..matrix import history
 from ..matrix.combine import combine
+from ..matrix.model import Matrix
 from ..matrix.report import findings, view, write_all
 from ..results.files import write_text
 from ..vocabulary import ENV_STATUSES
@@ -45,6 +46,37 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit 1 if any cell failed (fail/xpass/error/crash/timeout) "
                         "or a raw file was skipped")
     return p
+
+
+def summary_lines(m: Matrix) -> List[str]:
+    """Per device, the columns that ran (one line each: "tf 2.16  cpu 962 pass"); columns
+    that did not run with the same status and reason share one line, so 23 GPU columns
+    without a GPU read "gpu: not run: no GPU visible (23 TF versions)"; then the changes."""
+    counts = view.summary(m)
+    lines: List[str] = []
+    for device in m.devices:
+        idle: Dict[str, List[str]] = {}
+        for c in (c for c in m.columns if c.device == device):
+            if c.status in ENV_STATUSES:
+                text = view.LABELS[c.status] + (
+                    ": %s" % view.first_line(c.reason) if c.reason else "")
+                idle.setdefault(text, []).append(c.tf_minor)
+                continue
+            count = counts[c.key]
+            line = ", ".join("%d %s" % (n, view.LABELS[o]) for o, n in count.items() if n)
+            if c.status == "no_env":
+                line = "no %s environment; %s" % (c.device, line or "no cells")
+            lines.append("tf %-5s %-3s %s" % (c.tf_minor, c.device, line or "no cells"))
+        for text, minors in idle.items():
+            where = "%d TF versions" % len(minors) if len(minors) > 3 else "TF " + ", ".join(
+                minors)
+            lines.append("%s: %s (%s)" % (device, text, where))
+    if m.changes:
+        wording = sum(1 for c in m.changes if c.kind == "wording")
+        lines.append("%d behaviour changes across TF versions: %d semantic, %d only in an "
+                     "error message's wording (see matrix.md, index.html)"
+                     % (len(m.changes), len(m.changes) - wording, wording))
+    return lines
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -79,18 +111,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     print("read %d result files; wrote %d files to %s (matrix.json, matrix.md, index.html, "
           "badges/)" % (len(paths), len(written), args.out))
-    counts = view.summary(m)
-    for c in m.columns:
-        count = counts[c.key]
-        if c.status in ENV_STATUSES:
-            line = view.LABELS[c.status] + (": %s" % view.first_line(c.reason) if c.reason else "")
-        else:
-            line = ", ".join("%d %s" % (n, view.LABELS[o]) for o, n in count.items() if n)
-            if c.status == "no_env":
-                line = "no %s environment; %s" % (c.device, line or "no cells")
-        print("  tf %-5s %-3s %s" % (c.tf_minor, c.device, line or "no cells"))
-    if m.changes:
-        print("%d behaviour changes across TF versions (see matrix.md)" % len(m.changes))
+    for line in summary_lines(m):
+        print("  " + line)
     if not args.strict:
         return 0
     failed = view.bad_cells(m)

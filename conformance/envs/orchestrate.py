@@ -15,10 +15,9 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ..errors import UsageError
 from ..execution.pool import gpu_absent_reason
@@ -26,6 +25,7 @@ from ..results import raw
 from ..results.writer import count_outcomes, write_json
 from . import discovery, versions
 from .package import package_installed, stamp_package
+from .progress import Progress, corpus_cells
 from .scheduler import Scheduler
 from .toxfork import Launcher
 
@@ -45,21 +45,6 @@ def tox_command() -> List[str]:
     if exe is None:
         raise UsageError("tox is not installed: run ./run matrix (it installs tox and tox-uv)")
     return [exe]
-
-
-class Progress:
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.lock = threading.Lock()
-        self.started = time.monotonic()
-
-    def say(self, name: str, text: str, finished: bool = False) -> None:
-        with self.lock:
-            if finished:
-                self.done += 1
-            print("[%5.0fs %2d/%d] %-12s %s" % (time.monotonic() - self.started, self.done,
-                                                self.total, name, text), flush=True)
 
 
 def _counts(path: str) -> str:
@@ -103,7 +88,7 @@ class Orchestrator:
         self.root, self.rows, self.jobs, self.build_jobs = root, rows, jobs, build_jobs
         self.tox = tox_command()
         self.raw = os.path.join(root, "reports", "raw")
-        self.progress = Progress(2 * len(rows))
+        self.progress = Progress()
         self.failed: List[str] = []
         self.timing = {"build": 0.0, "run": 0.0}
         self.env: Dict[str, str] = {}
@@ -118,12 +103,14 @@ class Orchestrator:
                         CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"),
                         **discovery.exported())
         if runnable:
+            self.env.update(self.progress.start())
             # Each env's `tox run` is forked from a process that imported tox once.
             self.launcher = Launcher(self.tox, self.root, self.env)
             try:
                 self.build_and_run(runnable)
             finally:
                 self.launcher.close()
+                self.progress.stop()
         wall = time.monotonic() - self.progress.started
         print("environments: %d run, %d failed to run; wall %.1fs (install phase %.1fs, "
               "runs %.1fs summed)" % (len(runnable), len(self.failed), wall,
@@ -137,34 +124,38 @@ class Orchestrator:
         os.makedirs(self.raw, exist_ok=True)
         gpu_reason = gpu_absent_reason()
         runnable = []
+        idle: List[Tuple[str, str]] = []
         for row in self.rows:
             for device in versions.DEVICES:
                 env = Env(row, device, row.env_name(device),
                           os.path.join(self.raw, row.env_name(device) + ".json"))
                 found = discovery.find_any(row.pythons)
                 if device == "gpu" and gpu_reason:
-                    self._placeholder(env, "not_run", gpu_reason)
+                    idle.append((env.name, self._placeholder(env, "not_run", gpu_reason)))
                 elif found is None:
-                    self._placeholder(env, "unavailable", discovery.missing_reason(row.pythons))
+                    idle.append((env.name, self._placeholder(
+                        env, "unavailable", discovery.missing_reason(row.pythons))))
                 else:
                     runnable.append(env)
         runnable.reverse()
         runnable.sort(key=lambda e: -_previous_duration(e.out))
+        files, cells = corpus_cells(os.path.join(self.root, "cases"))
+        self.progress.plan([e.name for e in runnable], idle, files, cells)
         return runnable
 
-    def _placeholder(self, env: Env, status: str, reason: str) -> None:
+    def _placeholder(self, env: Env, status: str, reason: str) -> str:
+        """Write the results file of an env that does not run; returns what to say."""
         write_json(env.out, raw.placeholder(env.name, env.row.minor, env.device, status,
                                             reason))
-        self.progress.say(env.name, "%s: %s" % (status.replace("_", " "), reason),
-                          finished=True)
+        return "%s: %s" % (status.replace("_", " "), reason)
 
     def build_and_run(self, runnable: List[Env]) -> None:
         """One tox process installs every env (`-p`): it builds the package wheel once and
         shares it. Each env's run starts as soon as its install is reported."""
         by_name = {e.name: e for e in runnable}
         rank = {name: i for i, name in enumerate(by_name)}
-        for e in runnable:
-            self.progress.say(e.name, "building (TF %s, %s)" % (e.row.release, e.device))
+        self.progress.say("build", "installing %d environment%s (%d at a time)" % (
+            len(runnable), "s"[:len(runnable) > 1], max(1, self.build_jobs)))
         started = time.monotonic()
         installed = package_installed(self.root, list(by_name))
         builder = subprocess.Popen(
@@ -203,8 +194,9 @@ class Orchestrator:
             self.progress.say(env.name, "built (second try)")
             self.run_env(env)
             return
-        self._placeholder(env, "unavailable", "install failed: %s"
-                          % _last_lines(proc.stdout + proc.stderr, 2))
+        self.progress.say(env.name, self._placeholder(
+            env, "unavailable", "install failed: %s" % _last_lines(proc.stdout + proc.stderr, 2)),
+            finished=True)
 
     def run_env(self, env: Env) -> None:
         self.progress.say(env.name, "running")

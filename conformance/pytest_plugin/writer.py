@@ -7,12 +7,17 @@ What a run writes depends on what it ran, so that no run shrinks what is there:
   yet (or one from another TF), it is written as ``partial`` (beside it, ``.partial``);
 - a run stopped early (Ctrl-C, SIGTERM, -x): ``<file>.partial``, the file untouched;
 - a run that ran no cell (--collect-only, a -k that matches nothing): nothing.
+
+With ``CONFORMANCE_PROGRESS=<dir>`` (set by ``./run matrix``), the number of cells recorded
+so far is kept in ``<dir>/<env name>`` (every ``PROGRESS_EVERY`` cells and at the end), so
+the orchestrator can say how far each environment is.
 """
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+import time
 from typing import Optional
 
 import pytest
@@ -24,6 +29,8 @@ from ..vocabulary import MODES
 from .items import record_of
 from .roots import ROOTS
 
+PROGRESS_EVERY = 10  # cells, or one second, whichever comes first
+
 
 class ResultsWriter:
     def __init__(self, config) -> None:
@@ -32,6 +39,23 @@ class ResultsWriter:
         self.written: Optional[str] = None
         self.note: Optional[str] = None
         self.deselected = 0
+        self.progress_at = (0, 0.0)  # (cells, monotonic time) when last reported
+
+    def _progress(self, final: bool = False) -> None:
+        """Write the number of cells recorded to $CONFORMANCE_PROGRESS/<env> (atomically)."""
+        folder = os.environ.get("CONFORMANCE_PROGRESS")
+        n, now = len(self.collector.cells), time.monotonic()
+        if not folder or not (final or n - self.progress_at[0] >= PROGRESS_EVERY
+                              or now - self.progress_at[1] >= 1.0):
+            return
+        self.progress_at = (n, now)
+        path = os.path.join(folder, self.config.getoption("conformance_env") or "pytest")
+        try:
+            with open(path + ".tmp", "w") as f:
+                f.write("%d\n" % n)
+            os.replace(path + ".tmp", path)
+        except OSError:
+            pass  # progress is a courtesy: never fail a run over it
 
     # -------------------------------------------------------------- where it goes
 
@@ -66,6 +90,7 @@ class ResultsWriter:
             record = record_of(report)
             if record is not None:
                 self.collector.add_cell(record)
+                self._progress()
 
     def pytest_collectreport(self, report) -> None:
         self._problems(report)
@@ -101,6 +126,7 @@ class ResultsWriter:
 
         # Stop the executor processes first, so that their CPU time is in the results.
         self.config.stash[POOL].close()
+        self._progress(final=True)
         collector = self.collector
         if self.config.option.collectonly or not (collector.cells or collector.errors):
             return

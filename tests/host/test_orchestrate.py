@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,13 @@ def test_missing_python_makes_an_unavailable_column_and_the_rest_complete(tmp_pa
                            "--strict"], cwd=str(project), env=env, capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "tf1.15-cpu   unavailable: needs Python 3.7: not found" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "plan: 1 environment to run (tf2.21-cpu), 1 cells each (1 case files): " \
+                       "1 cells"
+    assert ("cpu: unavailable: needs Python 3.7: not found (searched PATH, pyenv, uv-managed "
+            "Pythons) (tf1.15-cpu)") in lines
+    assert re.search(r"^\[ +\d+s  1/1\] tf2.21-cpu +done in ", proc.stdout, re.M)
+    assert len(lines) == len(set(lines))  # no line said twice
     raw = project / "reports" / "raw"
     old = json.loads((raw / "tf1.15-cpu.json").read_text())
     assert old["status"] == "unavailable" and old["reason"].startswith("needs Python 3.7")

@@ -15,6 +15,7 @@ from conformance.matrix.combine import combine
 from conformance.matrix.report import (
     atomic_write,
     badges,
+    behaviour,
     html,
     json_out,
     markdown,
@@ -45,7 +46,7 @@ def test_html_gold(request, gold_matrix):
 
 
 @pytest.mark.parametrize("name", ["tf-2.16-cpu", "tf-2.16-gpu", "tf-2.2-cpu", "tf-2.9-cpu",
-                                  "overall"])
+                                  "cpu", "gpu", "overall"])
 def test_badge_gold(request, gold_matrix, name):
     (badge,) = [b for b in view.badges(gold_matrix) if b.name == name]
     check_gold(request, "badges/%s.svg" % name, badges.svg(badge))
@@ -71,7 +72,34 @@ def test_badges_colour_and_message(gold_matrix):
     assert got["tf-2.16-gpu"] == ("tf 2.16 gpu", "unavailable", "lightgrey")
     assert got["tf-2.2-cpu"] == ("tf 2.2 cpu", "not run", "lightgrey")
     assert got["tf-2.9-gpu"] == ("tf 2.9 gpu", "no cells ran", "lightgrey")
-    assert got["overall"] == ("tf scope conformance", "17/20", "red")
+    assert got["cpu"] == ("tf scope cpu", "17/20", "red")
+    assert got["gpu"] == ("tf scope gpu", "not run", "lightgrey")
+    assert got["overall"] == ("tf scope conformance", "cpu 17/20", "red")
+
+
+def test_overall_badge_names_the_devices_that_ran_and_gpu_is_never_green_unrun(tmp_path):
+    got = {b.name: (b.message, b.color) for b in view.badges(combine(big_scenario(
+        tmp_path, n_cases=10).paths))}
+    assert got["overall"] == ("cpu 893/900", "red")  # 10 x 23 x 4 - 20 skipped; 7 fail
+    assert got["gpu"] == ("not run", "lightgrey")
+    d = RawDir(tmp_path / "two")
+    d.add(raw("tf2.9-cpu", "2.9", cells=[cell("a/x")]))
+    d.add(raw("tf2.9-gpu", "2.9", "gpu", cells=[cell("a/x", device="gpu")]))
+    got = {b.name: (b.message, b.color) for b in view.badges(combine(d.paths))}
+    assert got["overall"] == ("cpu 1/1 · gpu 1/1", "brightgreen")
+    assert got["gpu"] == ("1/1", "brightgreen")
+
+
+def test_repro_names_the_environment():
+    from conformance.matrix import Cell
+    old = Cell("pass", env="tf2.16-cpu", repro="python -m conformance run cases/a/x.yaml "
+                                                "--modes eager --devices cpu --no-out --show")
+    assert view.repro(old) == "./run cell tf2.16-cpu cases/a/x.yaml --modes eager --devices cpu"
+    new = Cell("pass", env="tf2.9-cpu", repro="./run cell tf2.9-cpu cases/a/x.yaml --modes v1 "
+                                              "--devices cpu")
+    assert view.repro(new) == new.repro
+    assert view.repro(Cell("pass", repro="python -m conformance run x")) == (
+        "python -m conformance run x")
 
 
 def test_explain_prefers_reason_then_first_mismatch():
@@ -119,10 +147,9 @@ def test_matrix_json_shape(gold_matrix):
 
 # -- escaping ----------------------------------------------------------------------------
 
-def test_markdown_escapes_titles(gold_matrix):
+def test_markdown_escapes_text(gold_matrix):
     md = markdown.render(gold_matrix)
     assert "<script>" not in md
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
     assert markdown.text("a|b *c* [d](e) <f>") == r"a\|b \*c\* \[d\](e) &lt;f&gt;"
 
 
@@ -133,27 +160,74 @@ def test_html_embeds_data_inertly(gold_matrix):
     data = re.search(r'<script type="application/json" id="matrix-data">(.*?)</script>',
                      page, re.S).group(1)
     assert "<" not in data and ">" not in data and "&" not in data
-    assert json.loads(data)["cases"]["seed/xss"]["title"] == XSS_TITLE
-    assert json.loads(data)["cases"]["seed/xss"]["cells"]["2.9/v1/cpu"]["note"] == "known bug <b>"
+    doc = json.loads(data)
+    (xss,) = [c for c in doc["cases"] if c["id"] == "seed/xss"]
+    assert xss["title"] == XSS_TITLE
+    # 1.15, 2.2 (not run: no cell), 2.9 (the xfail), 2.10 + 2.16: runs of [verdict, record, n]
+    runs = xss["rows"]["v1/cpu"]["cells"]
+    assert [n for _, _, n in runs] == [1, 1, 1, 2] and runs[1][1] == -1
+    assert doc["verdicts"][runs[1][0]]["outcome"] == "not_run"
+    assert doc["verdicts"][runs[2][0]]["note"] == "known bug <b>"
 
 
-def test_page_script_never_uses_inner_html():
-    with open(os.path.join(os.path.dirname(html.__file__), "page.js"), encoding="utf-8") as f:
+def test_page_data_stores_each_record_once_and_bands_say_what_changed(gold_matrix):
+    doc = html.page_data(gold_matrix)
+    assert (doc["format"], doc["format_version"]) == ("conformance-page", 1)
+    records = [json.dumps(r, sort_keys=True) for r in doc["records"]]
+    assert len(records) == len(set(records))
+    assert not [r for r in doc["records"] if any(k.endswith("_seconds") for k in r)]
+    (kernel,) = [c for c in doc["cases"] if c["id"] == "naming/dense-kernel"]
+    eager = kernel["rows"]["eager/cpu"]
+    # minors 1.15 2.2 2.9 2.10 2.16: 2.2 did not run, 2.9-2.10 as 1.15, 2.16 renamed
+    assert [b[:5] for b in eager["bands"]] == [
+        [0, 0, 0, "pass", ""], [1, 1, None, "not_run", ""], [2, 3, 0, "pass", ""],
+        [4, 4, 1, "fail", "semantic"]]
+    assert eager["bands"][0][6] == "layer.kernel: dense/kernel:0"
+    assert eager["bands"][2][6] == "layer.kernel: dense/kernel:0"  # after the gap
+    assert eager["bands"][3][6] == "layer.kernel: dense/kernel"
+    assert behaviour.summary_line(gold_matrix.minors, [behaviour.Band(*b[:4], *b[4:]) for b in
+                                                       eager["bands"]]) == (
+        "≤ 1.15: layer.kernel: dense/kernel:0 | 2.9–2.10: layer.kernel: dense/kernel:0 | "
+        "≥ 2.16: layer.kernel: dense/kernel")
+    verdict = doc["verdicts"][eager["cells"][-1][0]]
+    assert verdict["repro"] == ("./run cell @ENV@ cases/naming/dense-kernel.yaml "
+                                "--modes eager --devices cpu")
+    assert doc["envs"][doc["columns"][-2]["env"]] == "tf2.16-cpu"
+
+
+def test_full_matrix_page_is_light(tmp_path):
+    page = html.render(combine(big_scenario(tmp_path).paths))
+    assert len(page.encode("utf-8")) <= 3_000_000 / 5  # the synthetic records are small
+
+
+@pytest.mark.parametrize("name", ["page.js", "page_details.js"])
+def test_page_script_never_uses_inner_html(name):
+    with open(os.path.join(os.path.dirname(html.__file__), name), encoding="utf-8") as f:
         script = f.read()
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)
+    assert len(script.splitlines()) <= 400
 
 
 # -- size --------------------------------------------------------------------------------
 
-def test_full_size_markdown_stays_small_and_has_one_row_per_case(tmp_path):
+def test_full_size_markdown_fits_a_pr_comment_with_one_row_per_version(tmp_path):
     m = combine(big_scenario(tmp_path).paths)
     md = markdown.render(m)
-    assert len(md.encode("utf-8")) < 1_000_000
-    rows = [line for line in md.splitlines() if line.startswith("| `topic")]
-    assert len(rows) == 150
-    assert rows[0].count("|") == 2 + 23 + 1  # case, title, 23 versions
-    assert "No cell ran on gpu (unavailable)." in md
-    assert "## Behaviour changes (60)" in md
+    assert len(md) <= 60_000
+    rows = [line for line in md.splitlines() if re.match(r"\| [12]\.\d+ \|", line)]
+    assert [r.split(" | ")[0][2:] for r in rows] == [
+        "1.15"] + ["2.%d" % i for i in range(22)]
+    assert rows[0] == "| 1.15 | 1.15.1 | 600 ✅ | unavailable |"
+    assert md.count("no GPU visible") == 1  # said once, under the table
+    assert "gpu: unavailable: no GPU visible (23 TF versions)." in md
+    assert "## Behaviour changes (60 semantic, 0 wording)" in md
+    assert "### 2.14 → 2.15 (60)" in md
+    # identical changes across cases share a line: 15 cases x 3 modes, 15 x eager
+    (names,) = [ln for ln in md.splitlines() if ln.startswith("- v: s/v:0 → s/v — ")]
+    assert names.count("(v1, graph, function)") == 15
+    assert "](index.html)" in md
+    failures = [ln for ln in md.splitlines() if ln.startswith("- ❌ ")]
+    assert len(failures) == 15 and failures[0].count("/eager/cpu") == 7  # every failure
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -165,7 +239,8 @@ def test_write_all_writes_every_artefact_and_removes_stale_badges(tmp_path, gold
     (out / "badges" / "custom.svg").write_text("not ours")
     written = write_all(gold_matrix, str(out))
     names = sorted(os.path.relpath(p, str(out)) for p in written)
-    assert names[:3] == ["badges/overall.json", "badges/overall.svg", "badges/tf-1.15-cpu.json"]
+    assert names[:5] == ["badges/cpu.json", "badges/cpu.svg", "badges/gpu.json",
+                         "badges/gpu.svg", "badges/overall.json"]
     assert {"matrix.json", "matrix.md", "index.html", "badges/tf-2.16-gpu.svg"} <= set(names)
     assert sorted(os.listdir(str(out / "badges"))) == sorted(
         ["custom.svg"] + [n[len("badges/"):] for n in names if n.startswith("badges/")])
@@ -198,8 +273,8 @@ def test_matrix_command_writes_and_summarises(tmp_path, monkeypatch, capsys):
     scenario("")
     assert matrix_main(["--raw", "raw", "--out", "reports"]) == 0
     out, err = capsys.readouterr()
-    assert "wrote 23 files to reports" in out
-    assert "tf 2.16  gpu unavailable: no GPU visible" in out
+    assert "wrote 27 files to reports" in out  # 3 + 2 x (9 columns + cpu, gpu, overall)
+    assert "  gpu: unavailable: no GPU visible (TF 2.16)" in out
     assert "tf 2.16  cpu 3 pass, 2 fail" in out
     assert "tf 2.9   gpu no gpu environment; 1 skip" in out
     assert err.splitlines() == [
@@ -209,6 +284,15 @@ def test_matrix_command_writes_and_summarises(tmp_path, monkeypatch, capsys):
         "(did you mean 'names'?)",
     ]
     assert (tmp_path / "reports" / "index.html").exists()
+
+
+def test_matrix_command_says_a_shared_reason_once(tmp_path, capsys):
+    big_scenario(tmp_path, n_cases=3)
+    assert matrix_main(["--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "o")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(set(lines))
+    assert "  gpu: unavailable: no GPU visible (23 TF versions)" in lines
+    assert len([ln for ln in lines if " cpu " in ln]) == 23
 
 
 def test_matrix_strict_fails_on_failed_cells_and_lists_them(tmp_path, monkeypatch, capsys):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -84,6 +85,18 @@ def test_results_file_written_once_with_observed_and_env(pytester_conformance):
     assert cell["observed"]["groups"] == [["v1", "v2"]]
     assert cell["observed"]["values"] == {"v2": [1.0]}
     assert data["errors"][0]["line"] == 5 and "nmaes" in data["errors"][0]["message"]
+
+
+@pytest.mark.tf
+def test_progress_file_counts_the_cells_recorded(pytester_conformance, monkeypatch):
+    p = pytester_conformance
+    (p.path / "progress").mkdir()
+    monkeypatch.setenv("CONFORMANCE_PROGRESS", str(p.path / "progress"))
+    p.makefile(".yaml", **{"cases/reuse/captured": CAPTURED})
+    result = p.runpytest("cases", "--conformance-out", "out.json", "--conformance-env", "e1")
+    result.assert_outcomes(passed=2)
+    assert (p.path / "progress" / "e1").read_text() == "2\n"
+    assert sorted(os.listdir(str(p.path / "progress"))) == ["e1"]
 
 
 @pytest.mark.tf

@@ -23,11 +23,10 @@ def write_all(matrix: Matrix, outdir: str) -> List[str]:
     always matches matrix.json.
     """
     outdir = str(outdir)
-    data = json_out.to_dict(matrix)  # for matrix.json and the page: built once
     written = []
-    for name, text in (("matrix.json", lambda: json_out.render(matrix, data)),
+    for name, text in (("matrix.json", lambda: json_out.render(matrix)),
                        ("matrix.md", lambda: markdown.render(matrix)),
-                       ("index.html", lambda: html.render(matrix, data))):
+                       ("index.html", lambda: html.render(matrix))):
         path = os.path.join(outdir, name)
         atomic_write(path, text())
         written.append(path)

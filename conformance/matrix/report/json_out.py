@@ -1,4 +1,5 @@
-"""matrix.json: the combined matrix as data, for other tools and for the HTML page.
+"""matrix.json: the combined matrix as data, for other tools (the HTML page embeds its own,
+deduplicated shape instead: ``html.page_data``).
 
 Shape (FORMAT_VERSION in conformance.matrix; its comment log lists the changes)::
 
@@ -8,7 +9,8 @@ Shape (FORMAT_VERSION in conformance.matrix; its comment log lists the changes):
                     "cells": {"<tf_minor>/<mode>/<device>": {"outcome", "reason", "observed",
                               "variant", "note", "expect", "repro", "mismatches", "env",
                               "change"}}}},
-     "changes": [{"case", "mode", "device", "tf_minor", "previous", "text"}],
+     "changes": [{"case", "mode", "device", "tf_minor", "previous", "text",
+                  "kind"}],              # kind: "semantic" or "wording"
      "summary": {"<tf_minor>/<device>": {outcome: count}},
      "problems": ["<file>: <what>"], "case_errors": ["<case file>:<line>: <what>"]}
 """

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from ...vocabulary import CELL_OUTCOMES as OUTCOMES
-from ...vocabulary import DID_NOT_RUN, ENV_STATUSES, PRIORITY
+from ...vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, PRIORITY
 from ...vocabulary import FAILING as BAD
 from ..model import Case, Cell, CellKey, Column, Matrix
 
@@ -87,6 +87,20 @@ def explain(cell: Cell, limit: int = 120) -> str:
     return ""
 
 
+_OLD_REPRO = re.compile(r"^python -m conformance run (.*?)(?: --no-out)?(?: --show)?$")
+
+
+def repro(cell: Cell) -> Optional[str]:
+    """The command that runs the cell again in its environment and prints what TF observed:
+    ``./run cell tf2.16-cpu cases/x.yaml --modes eager --devices cpu``. Records written
+    before they named their environment say ``python -m conformance run …``; with the
+    cell's environment known, that becomes the ``./run cell`` form too."""
+    if not cell.repro or cell.repro.startswith("./run cell ") or not cell.env:
+        return cell.repro
+    match = _OLD_REPRO.match(cell.repro)
+    return "./run cell %s %s" % (cell.env, match.group(1)) if match else cell.repro
+
+
 @dataclass
 class Badge:
     name: str  # file stem: "tf-2.16-cpu", "overall"
@@ -112,18 +126,38 @@ def _badge(name: str, label: str, count: Dict[str, int], status: str = "complete
     return Badge(name, label, "%d/%d" % (good(count), ran(count)), color)
 
 
+def add(counts: Iterable[Dict[str, int]]) -> Dict[str, int]:
+    total = dict.fromkeys(OUTCOMES, 0)
+    for count in counts:
+        for outcome, n in count.items():
+            total[outcome] = total.get(outcome, 0) + n
+    return total
+
+
+def by_device(m: Matrix) -> Dict[str, Dict[str, int]]:
+    """Counts by outcome per device (every device of the vocabulary, in its order)."""
+    per_column = summary(m)
+    devices = list(DEVICES) + [d for d in m.devices if d not in DEVICES]
+    return {d: add(per_column[c.key] for c in m.columns if c.device == d) for d in devices}
+
+
 def badges(m: Matrix) -> List[Badge]:
-    """One badge per column, then "overall" over every column."""
+    """One badge per column; one per device ("cpu", "gpu": "not run" in grey where no cell
+    of it ran); then "overall", which names the devices that ran: "cpu 22126/22126"."""
     per_column = summary(m)
     result = [
         _badge(badge_name(c), "tf %s %s" % (c.tf_minor, c.device), per_column[c.key], c.status)
         for c in m.columns
     ]
-    total = dict.fromkeys(OUTCOMES, 0)
-    for count in per_column.values():
-        for outcome, n in count.items():
-            total[outcome] = total.get(outcome, 0) + n
-    overall = _badge("overall", "tf scope conformance", total)
-    if ran(total) == 0:
-        overall.message = "no results"
-    return result + [overall]
+    devices = by_device(m)
+    for device, count in devices.items():
+        badge = _badge(device, "tf scope %s" % device, count)
+        if ran(count) == 0:
+            badge.message = "not run"
+        result.append(badge)
+    ran_devices = [(d, c) for d, c in devices.items() if ran(c)]
+    if not ran_devices:
+        return result + [Badge("overall", "tf scope conformance", "no results", "lightgrey")]
+    message = " · ".join("%s %d/%d" % (d, good(c), ran(c)) for d, c in ran_devices)
+    color = "red" if any(bad(c) for _, c in ran_devices) else "brightgreen"
+    return result + [Badge("overall", "tf scope conformance", message, color)]
