@@ -63,7 +63,7 @@ def test_good_case_loads_with_id_lines_and_defaults(make_project):
      "cases/topic/c.yaml:4: modes.1: expected one of v1, graph, eager, function; got 'eagr' "
      "(did you mean 'eager'?)"),
     ("source: s\ncode: x=1\n",
-     "cases/topic/c.yaml:1: (top level): missing required key 'title'"),
+     "cases/topic/c.yaml:1: title: missing required key 'title'"),
     ("title: t\nsource: s\ncode: x=1\nvariants:\n  - when: {tf: '>=2.x'}\n    xfail: r\n",
      "cases/topic/c.yaml:5: variants.0.when.tf: invalid version specifier '>=2.x' "
      "(PEP 440, e.g. '>=2.16,<2.18')"),
@@ -166,8 +166,8 @@ def test_every_problem_in_a_file_is_told_at_once_each_on_its_line(make_project):
             "variants:\n  - when: {tf: '>=2.x'}\n    xfail: r\n")
     got = error_of(make_project, text).splitlines()
     assert got == [
-        "cases/topic/c.yaml:1: (top level): missing required key 'title'",
         "cases/topic/c.yaml:1: titel: unknown key 'titel' (did you mean 'title'?)",
+        "cases/topic/c.yaml:1: title: missing required key 'title'",
         "cases/topic/c.yaml:4: expct: unknown key 'expct' (did you mean 'expect'?)",
         "cases/topic/c.yaml:5: timeout: expected seconds in (0, 3600], got nan",
         "cases/topic/c.yaml:7: variants.0.when.tf: invalid version specifier '>=2.x' "

@@ -120,7 +120,8 @@ def test_a_death_fails_the_running_request_and_loses_the_ones_behind_it(fake_pro
         behind = server.submit(ask(echo=2))
         assert server.receive(before).observed == {"echo": 0}
         reply = server.receive(dying)
-        assert reply.outcome == "error" and "stopped answering" in reply.reason
+        # The process died under it (exit 3): a crash, named; not a hang.
+        assert reply.outcome == "crash" and "died (exited with status 3)" in reply.reason
         assert server.receive(behind).outcome == "lost"  # it never ran
         assert not server.up
         assert server.receive(server.submit(ask(echo=3))).outcome == "error"
