@@ -28,13 +28,15 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..results.files import umask
 
-# Modules whose use means the code reaches process state directly.
+# Modules whose use means the code reaches process state directly, in ways the guard after
+# each cell cannot see (a forked child, a C-level environment or handler, a raw descriptor,
+# the interpreter's import machinery). Threads, temporary files and the like need no
+# process of their own: a thread left running, a changed working directory or umask are in
+# the guard's fingerprint.
 PROCESS_MODULES = frozenset((
-    "os", "sys", "signal", "threading", "_thread", "multiprocessing", "subprocess",
-    "ctypes", "gc", "builtins", "importlib", "atexit", "faulthandler", "resource", "fcntl",
-    "socket", "select", "asyncio", "concurrent", "shutil", "io", "pty", "tty", "termios",
-    "locale", "warnings", "logging", "random", "time", "sched", "mmap", "posix", "pathlib",
-    "tempfile", "site", "inspect", "types", "weakref", "code", "codeop", "runpy",
+    "os", "posix", "sys", "signal", "_thread", "multiprocessing", "subprocess", "ctypes",
+    "gc", "builtins", "importlib", "atexit", "faulthandler", "resource", "fcntl", "socket",
+    "pty", "tty", "termios", "locale", "site", "runpy", "mmap",
 ))
 # Names that reach around the case's own namespace.
 PROCESS_NAMES = frozenset((
