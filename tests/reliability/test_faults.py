@@ -19,6 +19,10 @@ from rhelpers import (
     write_good,
 )
 
+# A run of every fault (~35 s of TF runs): with the full-corpus checks, in CI after the
+# matrix (`./run tests -m slow`), so that ./run tests stays quick.
+pytestmark = pytest.mark.slow
+
 FAULT_RUN_BOUND = 900.0  # all faults, their timeouts (5 s each) and restarts included
 
 

@@ -84,6 +84,7 @@ code: |
 """
 
 
+@pytest.mark.slow  # ~20 s: a run stopped by SIGTERM mid-cell
 def test_sigterm_leaves_a_partial_file_and_keeps_the_complete_one(tmp_path):
     cases = tmp_path / "cases"
     write_good(cases)
