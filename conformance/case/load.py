@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -21,9 +21,6 @@ from ..errors import CaseError, Problem
 from ..vocabulary import DEFAULT_TIMEOUT, DEVICES, MAX_TIMEOUT, MODES
 from . import yamlsource
 from .model import Case, Expect, Variant
-
-if TYPE_CHECKING:
-    from .cache import CaseCache
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                            "case.schema.json")
@@ -39,7 +36,7 @@ def schema() -> dict:
 def _get_validator():
     global _validator
     if _validator is None:
-        import jsonschema  # ~70 ms: only when a file is not in the CaseCache
+        import jsonschema  # ~70 ms: only when a case file is loaded
 
         _validator = jsonschema.Draft7Validator(schema())
     return _validator
@@ -57,10 +54,8 @@ def case_id(path: str, root: str) -> str:
 CASE_SUFFIXES = (".yaml", ".yml")
 
 
-def load_case(path: str, root: str, display: Optional[str] = None,
-              cache: Optional[CaseCache] = None) -> Case:
-    """Load and validate one case file. ``display`` is the path used in messages. With a
-    ``cache``, a file whose bytes passed the YAML and schema checks before skips them."""
+def load_case(path: str, root: str, display: Optional[str] = None) -> Case:
+    """Load and validate one case file. ``display`` is the path used in messages."""
     file = display or path
     try:
         with open(path, "rb") as f:
@@ -74,21 +69,15 @@ def load_case(path: str, root: str, display: Optional[str] = None,
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise CaseError(file, line, "", "not UTF-8 text: %s" % exc.reason) from None
-    known = cache.get(text) if cache is not None else None
-    if known is not None:
-        data, lines = known
-    else:
-        data, lines = yamlsource.load(text, file)
-        if not isinstance(data, dict):
-            raise CaseError(file, 1, "", "a case is a YAML mapping, got %s" % _describe(data))
-        problems = _schema_problems(data, lines, file)
-        if problems:
-            # What the schema accepted is still checked, so that every problem is told.
-            problems += _Builder(data, lines, file, "", lenient=True).problems()
-            raise CaseError(file, problems=_sorted(problems))
-        if cache is not None:
-            cache.put(text, data, lines)
-    # The checks a schema cannot make (specifiers, regexes, syntax) run every time.
+    data, lines = yamlsource.load(text, file)
+    if not isinstance(data, dict):
+        raise CaseError(file, 1, "", "a case is a YAML mapping, got %s" % _describe(data))
+    problems = _schema_problems(data, lines, file)
+    if problems:
+        # What the schema accepted is still checked, so that every problem is told.
+        problems += _Builder(data, lines, file, "", lenient=True).problems()
+        raise CaseError(file, problems=_sorted(problems))
+    # The checks a schema cannot make (specifiers, regexes, syntax, finite numbers).
     builder = _Builder(data, lines, file, case_id(path, root))
     case = builder.build()
     if builder.found:

@@ -6,7 +6,7 @@ environment on a machine without a GPU is not built and becomes `not_run`, a fai
 install is `unavailable` with the installer's last words. ``Orchestrator.run`` takes these
 steps: plan (what can run), build (one `tox run-parallel --notest` for every env, each
 env's run starting as soon as its install is reported), run (each env's `tox run`, forked
-by ``toxfork``, longest first, ``scheduler``), report (the matrix).
+longest first, ``scheduler``), report (the matrix).
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from . import discovery, versions
 from .package import package_installed, stamp_package
 from .progress import Progress, corpus_cells
 from .scheduler import Scheduler
-from .toxfork import Launcher
 
 _TOX_DONE = re.compile(r"^(\S+): (OK|FAIL)\b(.*)$")
 
@@ -92,7 +91,6 @@ class Orchestrator:
         self.failed: List[str] = []
         self.timing = {"build": 0.0, "run": 0.0}
         self.env: Dict[str, str] = {}
-        self.launcher: Optional[Launcher] = None
 
     def run(self) -> List[Env]:
         """Build and run every environment that can run here; returns those."""
@@ -104,12 +102,9 @@ class Orchestrator:
                         **discovery.exported())
         if runnable:
             self.env.update(self.progress.start())
-            # Each env's `tox run` is forked from a process that imported tox once.
-            self.launcher = Launcher(self.tox, self.root, self.env)
             try:
                 self.build_and_run(runnable)
             finally:
-                self.launcher.close()
                 self.progress.stop()
         wall = time.monotonic() - self.progress.started
         print("environments: %d run, %d failed to run; wall %.1fs (install phase %.1fs, "
@@ -203,9 +198,10 @@ class Orchestrator:
         started = time.monotonic()
         # --no-progress: only pytest's summary is shown (on failure), and tox would start a
         # thread for each progress letter it relays.
-        assert self.launcher is not None
-        status, output = self.launcher.run(["run", "-e", env.name, "--skip-pkg-install",
-                                            "--", "--no-progress"])
+        proc = subprocess.run(self.tox + ["run", "-e", env.name, "--skip-pkg-install", "--",
+                                          "--no-progress"], cwd=self.root, env=self.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        status, output = proc.returncode, proc.stdout.decode("utf-8", "replace")
         took = time.monotonic() - started
         self.timing["run"] += took
         produced = os.path.exists(env.out) and os.path.getmtime(env.out) >= time.time() - took - 1

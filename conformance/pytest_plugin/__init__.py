@@ -17,14 +17,12 @@ from typing import List, Optional
 
 import pytest
 
-from ..case.cache import CaseCache
 from ..execution.cell import profile_key
 from ..execution.pool import Pool, gpu_absent_reason
 from ..vocabulary import DEVICES, MODES
 from . import roots
 from .failure_text import show
 from .items import (  # noqa: F401 (hooks)
-    CASE_CACHE,
     POOL,
     SEEN,
     BrokenPath,
@@ -77,9 +75,8 @@ def pytest_addoption(parser) -> None:
                          "printed). `python -m conformance full` uses it: tox starts a thread "
                          "for every piece of output it relays")
     group.addoption("--no-case-cache", action="store_true",
-                    help="parse and validate every case file, instead of skipping that for "
-                         "files unchanged since a run that passed them (kept in "
-                         "<rootdir>/.conformance-cache/cases)")
+                    help="no effect, kept for scripts that pass it: the case cache was "
+                         "removed (it saved under 1%% of a matrix run)")
     group.addoption("--no-pipeline", action="store_true",
                     help="send each cell to its executor only when its item runs (default: "
                          "the next cell is sent while the current one runs; results are "
@@ -104,8 +101,6 @@ def pytest_configure(config) -> None:
         return  # not asked: collect nothing, write nothing
     config.stash[POOL] = Pool()
     config.stash[SEEN] = {}
-    config.stash[CASE_CACHE] = None if config.getoption("no_case_cache") else CaseCache(
-        os.path.join(str(config.rootpath), ".conformance-cache", "cases"))
     config._conformance_modes = _choice(config, "modes", MODES)
     config._conformance_devices = _choice(config, "devices", DEVICES)
     if config.getoption("verify") < 1:

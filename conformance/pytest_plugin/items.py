@@ -10,7 +10,6 @@ from typing import Optional
 
 import pytest
 
-from ..case.cache import CaseCache
 from ..case.load import load_case
 from ..case.model import Case
 from ..errors import CaseError, Problem
@@ -22,7 +21,6 @@ from .failure_text import format_failure
 
 POOL = pytest.StashKey[Pool]()
 SEEN = pytest.StashKey[dict]()          # case id -> the file that has it
-CASE_CACHE = pytest.StashKey[Optional[CaseCache]]()
 
 
 class CaseFile(pytest.File):
@@ -40,8 +38,7 @@ class CaseFile(pytest.File):
         if display.startswith(".."):
             display = str(self.path)
         try:
-            case = load_case(str(self.path), str(self.case_root), display=display,
-                             cache=config.stash[CASE_CACHE])
+            case = load_case(str(self.path), str(self.case_root), display=display)
         except CaseError as exc:
             self._fail(exc.problems)
         seen = config.stash[SEEN]

@@ -39,6 +39,7 @@ def test_only_a_full_run_writes_history(monkeypatch, tmp_path):
             pass
 
     monkeypatch.setattr(full, "Orchestrator", Run)
+    monkeypatch.setattr(full, "project_root", lambda: str(tmp_path))
     monkeypatch.setattr(full, "select_rows", lambda only: [])
     monkeypatch.setattr(full.matrix, "main", lambda argv: seen.append(argv) or 0)
     full.main([])

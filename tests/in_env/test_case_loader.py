@@ -1,8 +1,6 @@
 """Loading and validating case files: every bad input names file, line and key. No TF."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conformance.case.load import load_case
@@ -101,64 +99,6 @@ def test_schema_file_is_valid_draft7():
     from conformance.case.load import schema
 
     jsonschema.Draft7Validator.check_schema(schema())
-
-
-def _refuse(*args, **kwargs):
-    raise AssertionError("parsed or validated although the cache has this file")
-
-
-def test_case_cache_skips_parsing_and_validation_of_an_unchanged_file(make_project, tmp_path,
-                                                                      monkeypatch):
-    from conformance.case import load as case_module
-    from conformance.case.cache import CaseCache
-
-    root = make_project({"cases/topic/c.yaml": GOOD})
-    path, cases = str(root / "cases/topic/c.yaml"), str(root / "cases")
-    cache = CaseCache(str(tmp_path / "cache"))
-    first = load_case(path, cases, cache=cache)
-    assert len(list((tmp_path / "cache").iterdir())) == 1
-    with monkeypatch.context() as patched:
-        patched.setattr(case_module.yamlsource, "load", _refuse)
-        patched.setattr(case_module, "_schema_problems", _refuse)
-        again = load_case(path, cases, cache=cache)
-        assert again == first  # same Case: data, key order and line numbers
-        assert list(again.expect.names) == list(first.expect.names)
-        (root / "cases/topic/c.yaml").write_text(GOOD + "# edited\n")
-        with pytest.raises(AssertionError, match="although the cache"):
-            load_case(path, cases, cache=cache)  # new bytes: checked again
-
-
-def test_case_cache_never_hides_a_problem_with_the_file(make_project, tmp_path):
-    from conformance.case.cache import CaseCache
-
-    root = make_project({"cases/topic/c.yaml": GOOD})
-    path, cases = str(root / "cases/topic/c.yaml"), str(root / "cases")
-    cache = CaseCache(str(tmp_path / "cache"))
-    load_case(path, cases, cache=cache)
-    good = (root / "cases/topic/c.yaml").read_text()
-    (root / "cases/topic/c.yaml").write_text(good.replace("expect:\n  names", "expect:\n  nmaes"))
-    with pytest.raises(CaseError, match=r"c.yaml:7: expect.nmaes: unknown key"):
-        load_case(path, cases, cache=cache)
-    # A damaged entry is a miss: the file is checked and the entry written again.
-    (root / "cases/topic/c.yaml").write_text(good)
-    for entry in (tmp_path / "cache").iterdir():
-        entry.write_text("{not json")
-    assert load_case(path, cases, cache=cache).expect.names == {"v": "x:0"}
-    assert [json.loads(e.read_text())["data"]["title"]
-            for e in (tmp_path / "cache").iterdir()] == ["t"]
-
-
-def test_case_cache_entries_depend_on_the_yaml_and_jsonschema_versions(make_project, tmp_path,
-                                                                      monkeypatch):
-    from conformance.case.cache import CaseCache
-    from conformance.execution import environment as facts
-
-    root = make_project({"cases/topic/c.yaml": GOOD})
-    path, cases = str(root / "cases/topic/c.yaml"), str(root / "cases")
-    load_case(path, cases, cache=CaseCache(str(tmp_path / "cache")))
-    monkeypatch.setattr(facts, "version_of", lambda dist: "0.0-other")
-    load_case(path, cases, cache=CaseCache(str(tmp_path / "cache")))
-    assert len(list((tmp_path / "cache").iterdir())) == 2
 
 
 def test_every_problem_in_a_file_is_told_at_once_each_on_its_line(make_project):

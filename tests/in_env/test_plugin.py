@@ -41,19 +41,6 @@ def test_bad_file_is_a_collection_error_for_that_file_only(pytester_conformance)
     assert "Traceback" not in result.stdout.str()
 
 
-def test_case_cache_is_kept_in_the_rootdir_and_can_be_turned_off(pytester_conformance):
-    p = pytester_conformance
-    p.makefile(".yaml", **{"cases/a/good": CAPTURED, "cases/a/typo": TYPO})
-    cache = p.path / ".conformance-cache" / "cases"
-    p.runpytest("cases", "--collect-only", "-q", "--no-conformance-out", "--no-case-cache")
-    assert not cache.exists()
-    for _ in range(2):  # the second run reads the entry; the bad file is reported both times
-        result = p.runpytest("cases", "--collect-only", "-q", "--no-conformance-out")
-        result.stdout.fnmatch_lines(["*typo.yaml:5: expect.nmaes: unknown key*",
-                                     "*2 tests collected, 1 error*"])
-        assert len(list(cache.iterdir())) == 1  # only the good file
-
-
 def test_duplicate_case_ids_are_reported(pytester_conformance):
     p = pytester_conformance
     p.makefile(".yaml", **{"one/cases/x": CAPTURED, "two/cases/x": CAPTURED})
