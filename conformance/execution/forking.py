@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import traceback
 from typing import Callable, Optional
@@ -17,6 +18,19 @@ def exit_status(code) -> int:
     if isinstance(code, int):
         return code & 0xFF
     return 1  # SystemExit("message")
+
+
+def describe_exit(code: int) -> str:
+    """Why a process ended, from its exit code as subprocess gives it (-N: signal N)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return "killed by signal %s" % name
+    if code == EX_SOFTWARE:
+        return "the executor failed (exit status %d; its traceback is in the log)" % code
+    return "exited with status %d" % code
 
 
 def fork(work: Callable[[], Optional[int]]) -> int:

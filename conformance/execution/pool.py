@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..errors import ExecutorError
 from . import wire
+from .forking import describe_exit
 
 IMPORT_TIMEOUT = 600.0    # importing TF can take a while on a cold disk
 GRACE = 30.0              # the sandbox enforces cell timeouts; this is the backstop
@@ -151,9 +152,7 @@ class Server:
         tail = self.log_tail()
         self.stop()
         if died:  # a case can kill the process it runs under: a crash, named
-            status = self.proc.returncode
-            how = ("killed by signal %s" % _signal_name(-status) if status < 0
-                   else "exited with status %d" % status)
+            how = describe_exit(self.proc.returncode)
             return wire.Reply(ident, "crash", reason="the executor process died (%s) while "
                               "running this cell" % how)
         why = ("stopped answering" if got is None else
@@ -290,9 +289,3 @@ def why_it_failed(log: str) -> str:
     meaningful = [ln for ln in lines if not ln.startswith(_NOISE)]
     return meaningful[-1] if meaningful else (lines[-1] if lines else "no output")
 
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return str(number)

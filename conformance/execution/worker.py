@@ -104,16 +104,8 @@ class Worker:
 def describe_status(status: int) -> str:
     """Why a process ended, from its wait status."""
     if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = str(sig)
-        return "killed by signal %s" % name
-    code = os.WEXITSTATUS(status)
-    if code == forking.EX_SOFTWARE:
-        return "the executor failed (exit status %d; its traceback is in the log)" % code
-    return "exited with status %d" % code
+        return forking.describe_exit(-os.WTERMSIG(status))
+    return forking.describe_exit(os.WEXITSTATUS(status))
 
 
 def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, ...],
