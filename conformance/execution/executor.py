@@ -10,6 +10,7 @@ import contextlib
 import io
 import sys
 import time
+import warnings
 
 from ..vocabulary import GRAPH_MODES
 from . import observe
@@ -214,7 +215,7 @@ def run_cell(req) -> dict:
     ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
     preset = set(ns) | {"__builtins__"}
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _fresh_warnings():
         start, start_cpu = time.perf_counter(), time.process_time()
         graph, values, raised = _execute(code, ns, req)
         # The code's time ends here, before the runner describes what happened.
@@ -226,6 +227,18 @@ def run_cell(req) -> dict:
     observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
                     code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
     return observe.with_normalised(observed)
+
+
+@contextlib.contextmanager
+def _fresh_warnings():
+    """Python shows a warning once per code location per process, so whether a cell's
+    output holds one would depend on which cells ran before it in this worker. Each cell
+    gets the warning state of a fresh process: catch_warnings bumps the filters' version
+    (which voids every module's ``__warningregistry__``) and restores the filters a cell
+    changed; the "once" registry is emptied by hand."""
+    with warnings.catch_warnings():
+        warnings.onceregistry.clear()
+        yield
 
 
 def _execute(code, ns: dict, req):
