@@ -192,3 +192,19 @@ def test_gpu_path_asks_tensorflow_when_a_gpu_may_exist(pytester_conformance, mon
     profiles = data["env"]["profiles"]
     assert set(profiles) == {"v1-gpu", "tf2-gpu"}
     assert all(prof["gpus"] == [] and "gpu_probe" in prof for prof in profiles.values())
+
+
+def test_a_library_warning_shows_in_every_cell_that_triggers_it(pytester_conformance):
+    """Python shows a warning once per code location per process. numpy's "Mean of empty
+    slice" comes from a numpy module, so a reused worker would show it in the first cell
+    only (CI saw this with Keras 3's Dense warning and a shuffled corpus)."""
+    p = pytester_conformance
+    case = ("title: t\nsource: s\ndevices: [cpu]\nmodes: [graph, eager, function]\n"
+            "code: |\n  m = np.mean([])\n")
+    p.makefile(".yaml", **{"cases/a/first": case, "cases/b/second": case})
+    run(p, "cases", "-p", "no:randomly", "--conformance-out", "out.json").assert_outcomes(
+        passed=6)
+    cells = json.loads((p.path / "out.json").read_text())["cells"]
+    assert len(cells) == 6
+    for cell in cells:
+        assert "Mean of empty slice" in cell["observed"]["stdout"], (cell["case"], cell["mode"])
