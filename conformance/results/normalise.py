@@ -57,7 +57,9 @@ def _value(value: Any, temp_dirs: Iterable[str]) -> Any:
 
 def observed(record: Dict[str, Any], temp_dirs: Iterable[str] = ()) -> Optional[Dict[str, Any]]:
     """The ``normalised`` entry of an observed record: only what normalisation changed,
-    ``{"names": {expr: text}, "error": text, "equals": {key: value}}``; None if nothing."""
+    ``{"names": {expr: text}, "values": {expr: value}, "error": text, "equals": {key:
+    value}}`` (``values``: the values of plain objects, a ``str`` holding a temporary path
+    say); None if nothing."""
     temp_dirs = list(temp_dirs)
     out: Dict[str, Any] = {}
     names = {}
@@ -69,6 +71,14 @@ def observed(record: Dict[str, Any], temp_dirs: Iterable[str] = ()) -> Optional[
                 names[expr] = new
     if names:
         out["names"] = names
+    values = {}
+    for expr, obj in (record.get("objects") or {}).items():
+        if isinstance(obj, dict) and "value" in obj:
+            new = _value(obj["value"], temp_dirs)
+            if new != obj["value"]:
+                values[expr] = new
+    if values:
+        out["values"] = values
     error = record.get("error")
     if isinstance(error, dict) and isinstance(error.get("message"), str):
         new = text(error["message"], temp_dirs)
@@ -118,10 +128,11 @@ def comparable(record: Any) -> Any:
     out, names, error message, equals and stdout in their normalised text."""
     if not isinstance(record, dict):
         return record
-    extra = record.get("normalised") or observed(record) or {}
-    names = extra.get("names") or {}
+    # stored entries win (they know the run's temporary roots); older files lack some
+    extra = dict(observed(record) or {}, **(record.get("normalised") or {}))
+    names, values = extra.get("names") or {}, extra.get("values") or {}
     out = {k: v for k, v in record.items() if k not in TIMINGS and k != "normalised"}
-    out["objects"] = {e: dict(o, name=names[e]) if e in names else o
+    out["objects"] = {e: _object(o, names, values, e)
                       for e, o in (record.get("objects") or {}).items()}
     if isinstance(out.get("error"), dict) and "error" in extra:
         out["error"] = dict(out["error"], message=extra["error"])
@@ -129,3 +140,11 @@ def comparable(record: Any) -> Any:
     if isinstance(out.get("stdout"), str):
         out["stdout"] = text(out["stdout"])
     return out
+
+
+def _object(obj: Any, names: dict, values: dict, expr: str) -> Any:
+    if expr in names:
+        obj = dict(obj, name=names[expr])
+    if expr in values:
+        obj = dict(obj, value=values[expr])
+    return obj

@@ -69,3 +69,17 @@ def test_readers_use_the_stored_text_else_compute_it():
     assert normalise.message_of(OBSERVED) == "reading r/w_<uid> failed"
     assert normalise.message_of(dict(OBSERVED, error=None)) is None
     assert normalise.equals_of(OBSERVED) == {"repr(v)": "<V object>"}
+
+
+def test_a_temporary_path_a_case_kept_compares_equal_and_other_values_do_not():
+    def run(tmp, other="a/"):
+        return observe.with_normalised(dict(OBSERVED, objects={
+            "tmp": {"type": "str", "value": tmp, "ref": 0},
+            "s": {"type": "str", "value": other, "ref": 1}}, error=None, equals={}))
+
+    first, second = run("/tmp/tmpd23to8l5"), run("/tmp/tmpi4bkal67/ckpt-1")
+    assert first["objects"]["tmp"]["value"] == "/tmp/tmpd23to8l5"  # the raw text stays
+    assert first["normalised"] == {"values": {"tmp": "<tmp>"}}
+    assert normalise.comparable(first) == normalise.comparable(run("/tmp/tmpzz9"))
+    assert normalise.comparable(first) != normalise.comparable(second)  # another path below
+    assert normalise.comparable(first) != normalise.comparable(run("/tmp/tmpzz9", "b/"))

@@ -93,21 +93,14 @@ def assert_good_cells_pass(result, doc: dict) -> None:
 
 
 def comparable(cell: dict) -> dict:
-    """A cell record without timing fields (top level and inside ``observed``), and with
-    the temporary directory a case made (a checkpoint's, say: another name in every run,
-    alone or not) normalised as the matrix normalises it."""
+    """A cell record without timing fields, its observed record as two runs of the same
+    behaviour give it equal (results.normalise.comparable: the temporary directory a case
+    made, a checkpoint's say, has another name in every run, alone or not)."""
     from conformance.results import normalise
 
     out = {k: v for k, v in cell.items() if k not in TIMING_KEYS and not k.endswith("_seconds")}
-    observed = out.get("observed")
-    if isinstance(observed, dict):
-        out["observed"] = {k: v for k, v in observed.items()
-                           if k not in TIMING_KEYS and not k.endswith("_seconds")}
-        objects = out["observed"].get("objects")
-        if isinstance(objects, dict):
-            out["observed"]["objects"] = {
-                k: dict(o, value=normalise.text(o["value"])) if isinstance(o, dict) and
-                isinstance(o.get("value"), str) else o for k, o in objects.items()}
+    if isinstance(out.get("observed"), dict):
+        out["observed"] = normalise.comparable(out["observed"])
     return out
 
 
