@@ -152,14 +152,17 @@ def state() -> dict:
         "default graph": tf.get_default_graph() is _GRAPH_BEFORE_CELL
         or _GRAPH_BEFORE_CELL is None,
         "TF2 behaviour": _tf2_enabled(),
-        "resource variables": _flag("tensorflow.python.ops.variable_scope",
-                                    "_DEFAULT_USE_RESOURCE"),
+        # public since 1.14 (the private flag moved out of variable_scope in 2.16)
+        "resource variables": _call(tf.resource_variables_enabled),
         "control flow v2": _flag("tensorflow.python.ops.control_flow_util",
                                  "ENABLE_CONTROL_FLOW_V2"),
         "tensor equality": getattr(tf.Tensor, "_USE_EQUALITY", None),
         "functions run eagerly": _call(getattr(tf.config, "functions_run_eagerly", None) or
                                        getattr(tf.config, "experimental_functions_run_eagerly",
-                                               None)),
+                                               None))
+        # TF 1.15 has the setter only
+        if _TF_VERSION >= (2, 0) else _flag("tensorflow.python.eager.def_function",
+                                            "RUN_FUNCTIONS_EAGERLY"),
         "Keras settings": tuple(_call(getattr(sys.modules.get(name), fn, None))
                                 for name, fn in _KERAS_SETTINGS if name in sys.modules),
     }

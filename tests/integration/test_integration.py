@@ -85,6 +85,25 @@ def test_a_cell_leaving_a_name_scope_open_gets_a_fresh_worker_after_it(pytester_
     assert "worker_retired" not in cells["b/after"]
 
 
+def test_a_cell_turning_resource_variables_off_gets_a_fresh_worker_after_it(
+        pytester_conformance):
+    """CI's fault mix caught this: TF 2.16 moved the private flag the guard read, so a
+    later graph cell in the reused worker made RefVariables."""
+    p = pytester_conformance
+    p.makefile(".yaml", **{
+        "cases/a/turn-off": "title: t\nsource: s\ndevices: [cpu]\nmodes: [graph]\n"
+                            "code: |\n  tf.disable_resource_variables()\n",
+        "cases/b/after": "title: t\nsource: s\ndevices: [cpu]\nmodes: [graph]\n"
+                         "code: |\n  v = tf.get_variable('v', shape=[1])\n"
+                         "  kind = type(v).__name__\n"
+                         "expect: {equals: {kind: ResourceVariable}}\n",
+    })
+    run(p, "cases", "-p", "no:randomly", "--conformance-out", "out.json").assert_outcomes(
+        passed=2)
+    cells = {c["case"]: c for c in json.loads((p.path / "out.json").read_text())["cells"]}
+    assert cells["a/turn-off"]["worker_retired"] == "changed resource variables"
+
+
 def test_crash_and_timeout_are_results_and_the_run_goes_on(pytester_conformance):
     p = pytester_conformance
     p.makefile(".yaml", **{
