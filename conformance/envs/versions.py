@@ -31,13 +31,20 @@ class TFVersion:
     keras: Optional[str] = None
     why: Optional[str] = None
     optional: bool = False  # built only when asked for by name (the nightly)
+    released: Optional[str] = None         # the day `release` was on PyPI
+    keras3: Optional[str] = None           # the Keras 3 current then (TF >= 2.16)
+    keras3_released: Optional[str] = None  # the day that Keras was on PyPI
 
-    def requirements(self, device: str) -> List[str]:
+    def requirements(self, device: str, keras3: Optional[str] = None) -> List[str]:
+        """What the env installs; ``keras3`` replaces the row's Keras 3 release."""
         main = self.gpu if device == "gpu" else self.cpu
-        return [main] + list(self.pins) + ([self.keras] if self.keras else [])
+        keras3 = keras3 or self.keras3
+        return ([main] + list(self.pins) + ([self.keras] if self.keras else [])
+                + (["keras==%s" % keras3] if keras3 else []))
 
-    def env_name(self, device: str) -> str:
-        return "tf%s-%s" % (self.minor, device)
+    def env_name(self, device: str, keras3: Optional[str] = None) -> str:
+        """tf2.16-cpu; with another Keras 3 than the row's: tf2.16-cpu-keras3.6.0."""
+        return "tf%s-%s%s" % (self.minor, device, "-keras" + keras3 if keras3 else "")
 
 
 def load(path: str = TABLE, optional: bool = False) -> List[TFVersion]:
@@ -48,7 +55,9 @@ def load(path: str = TABLE, optional: bool = False) -> List[TFVersion]:
     rows = [TFVersion(minor=minor, release=row["release"], pythons=list(row["python"]),
                       cpu=row["cpu"], gpu=row["gpu"], pins=list(row.get("pins", [])),
                       keras=row.get("keras"), why=row.get("why"),
-                      optional=bool(row.get("optional", False)))
+                      optional=bool(row.get("optional", False)),
+                      released=row.get("released"), keras3=row.get("keras3"),
+                      keras3_released=row.get("keras3_released"))
             for minor, row in data["tf"].items()]
     rows = [r for r in rows if optional or not r.optional]
     return sorted(rows, key=lambda r: (r.optional, _version(r.minor)))
@@ -67,11 +76,36 @@ def env_names(rows: Optional[List[TFVersion]] = None) -> List[str]:
 
 
 def parse_env_name(name: str) -> Optional[tuple]:
-    """"tf2.16-cpu" -> ("2.16", "cpu"); None for other names."""
+    """"tf2.16-cpu" -> ("2.16", "cpu"); None for other names (a Keras env included)."""
+    parsed = split_env_name(name)
+    return parsed[:2] if parsed and parsed[2] is None else None
+
+
+def split_env_name(name: str) -> Optional[tuple]:
+    """"tf2.16-cpu" -> ("2.16", "cpu", None); "tf2.16-cpu-keras3.6.0" -> ("2.16", "cpu",
+    "3.6.0"); None for other names."""
     if not name.startswith("tf") or "-" not in name:
         return None
-    minor, _, device = name[2:].partition("-")
-    return (minor, device) if device in DEVICES else None
+    minor, _, rest = name[2:].partition("-")
+    device, _, keras3 = rest.partition("-keras")
+    if device not in DEVICES or (keras3 == "" and rest != device) or not _is_version(keras3 or "0"):
+        return None
+    return minor, device, keras3 or None
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def extra_env_names() -> List[str]:
+    """Environments a command asked tox for on top of the table's (upgrade-check --keras
+    names ``tf2.21-cpu-keras3.13.2``): CONFORMANCE_EXTRA_ENVS, comma-separated."""
+    names = [n.strip() for n in os.environ.get("CONFORMANCE_EXTRA_ENVS", "").split(",")]
+    return [n for n in names if n and split_env_name(n)]
 
 
 def by_minor(rows: Optional[List[TFVersion]] = None) -> Dict[str, TFVersion]:

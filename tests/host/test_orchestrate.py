@@ -29,6 +29,36 @@ def test_every_table_row_has_both_envs_and_known_fields():
         assert versions.parse_env_name(row.env_name("gpu")) == (row.minor, "gpu")
 
 
+def test_every_keras3_row_pins_the_keras_current_when_its_tf_came_out():
+    rows = [r for r in versions.load() if versions._version(r.minor) >= versions._version("2.16")]
+    assert [r.minor for r in rows] == ["2.16", "2.17", "2.18", "2.19", "2.20", "2.21"]
+    for row in rows:
+        assert row.keras3 and row.released and row.keras3_released, row
+        # ISO dates compare as text: the Keras came out before the TF release it pairs with
+        assert row.keras3_released <= row.released, row
+        assert "keras==" + row.keras3 in row.requirements("cpu")
+    older = [r for r in versions.load() if r not in rows]
+    assert not any(r.keras3 for r in older)  # Keras 2 shipped inside TF before 2.16
+    # Keras 3 releases never go backwards as TF moves on
+    assert [versions._version(r.keras3) for r in rows] == sorted(
+        versions._version(r.keras3) for r in rows)
+
+
+def test_a_keras_env_name_is_the_row_plus_another_keras(monkeypatch):
+    row = versions.by_minor()["2.21"]
+    name = row.env_name("cpu", "3.15.1")
+    assert name == "tf2.21-cpu-keras3.15.1"
+    assert versions.split_env_name(name) == ("2.21", "cpu", "3.15.1")
+    assert versions.parse_env_name(name) is None  # not one of the matrix's columns
+    assert versions.split_env_name("tf2.21-cpu") == ("2.21", "cpu", None)
+    for bad in ("tf2.21-cpu-keras", "tf2.21-cpu-kerasX", "tf2.21-tpu-keras3.1", "tf2.21-cpux"):
+        assert versions.split_env_name(bad) is None, bad
+    assert row.requirements("cpu", "3.15.1")[-1] == "keras==3.15.1"
+    assert "keras==" + row.keras3 not in row.requirements("cpu", "3.15.1")
+    monkeypatch.setenv("CONFORMANCE_EXTRA_ENVS", "tf2.21-cpu-keras3.15.1, junk,")
+    assert versions.extra_env_names() == ["tf2.21-cpu-keras3.15.1"]
+
+
 def test_hidden_python_is_not_found(monkeypatch):
     monkeypatch.setenv("CONFORMANCE_HIDE_PYTHONS", "3.7")
     assert discovery.find("3.7") is None
