@@ -9,10 +9,12 @@ reports/raw are never touched.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from ..errors import UsageError
@@ -21,29 +23,76 @@ from .orchestrate import tox_command
 from .package import package_installed, stamp_package
 
 
-def rows_for(old: str, new: str) -> Tuple[versions.TFVersion, versions.TFVersion]:
+@dataclass(frozen=True)
+class Side:
+    """One side of an upgrade: a row of the version table, with the row's own Keras 3 or
+    another (``keras3``)."""
+    row: versions.TFVersion
+    keras3: Optional[str] = None
+
+    def env_name(self, device: str) -> str:
+        return self.row.env_name(device, self.keras3)
+
+    @property
+    def label(self) -> str:
+        keras = self.keras3 or self.row.keras3
+        return "TF %s%s" % (self.row.minor, " + Keras %s" % keras if keras else "")
+
+
+def sides_for(old: Optional[str], new: Optional[str], tf: Optional[str] = None,
+              keras: Optional[List[str]] = None) -> Tuple[Side, Side]:
+    """The two sides: TF ``old`` → ``new``, or, with ``keras`` (two Keras 3 releases), one
+    TF (``tf``, default the newest row) with each of them."""
     table = versions.by_minor()
-    missing = [v for v in (old, new) if v not in table]
-    if missing:
-        raise UsageError("unknown TF version %s (known: %s)"
-                         % (", ".join(missing), ", ".join(table)))
-    if old == new:
-        raise UsageError("--from and --to name the same TF version %s" % old)
-    return table[old], table[new]
+    if keras is None:
+        if not old or not new:
+            raise UsageError("name both --from and --to (or --keras OLD NEW)")
+        if tf:
+            raise UsageError("--tf goes with --keras; TF versions are --from and --to")
+        missing = [v for v in (old, new) if v not in table]
+        if missing:
+            raise UsageError("unknown TF version %s (known: %s)"
+                             % (", ".join(missing), ", ".join(table)))
+        if old == new:
+            raise UsageError("--from and --to name the same TF version %s" % old)
+        return Side(table[old]), Side(table[new])
+    if old or new:
+        raise UsageError("--keras compares two Keras releases on one TF (--tf): "
+                         "leave out --from and --to")
+    minor = tf or versions.load()[-1].minor
+    row = table.get(minor)
+    if row is None:
+        raise UsageError("unknown TF version %s (known: %s)" % (minor, ", ".join(table)))
+    if not row.keras3:
+        raise UsageError("TF %s has no Keras 3 to replace: the table pins one from TF 2.16 "
+                         "on (before, Keras 2 shipped inside TF)" % minor)
+    bad = [k for k in keras if not versions._is_version(k)]
+    if bad:
+        raise UsageError("--keras takes Keras releases such as 3.13.2, not %s" % ", ".join(bad))
+    if keras[0] == keras[1]:
+        raise UsageError("--keras names the same Keras release %s twice" % keras[0])
+    # The row's own Keras is the matrix's environment: reused, not built again.
+    old_side, new_side = (Side(row, None if k == row.keras3 else k) for k in keras)
+    return old_side, new_side
 
 
-def prepare(root: str, rows, device: str = "cpu") -> List[str]:
-    """Build the environments that are missing or lack this checkout's package; returns
-    their names. Raises UsageError when an environment cannot be had here."""
+def prepare(root: str, sides, device: str = "cpu") -> List[str]:
+    """Build the environments that are missing, lack this checkout's package or were built
+    from other requirements than the table's; returns their names. Raises UsageError when
+    an environment cannot be had here."""
     names = []
-    for row in rows:
-        if discovery.find_any(row.pythons) is None:
-            raise UsageError("TF %s: %s" % (row.minor, discovery.missing_reason(row.pythons)))
-        names.append(row.env_name(device))
-    built = all(os.path.exists(_python(root, n)) for n in names)
-    if built and package_installed(root, names):
+    for side in sides:
+        if discovery.find_any(side.row.pythons) is None:
+            raise UsageError("TF %s: %s" % (side.row.minor,
+                                            discovery.missing_reason(side.row.pythons)))
+        names.append(side.env_name(device))
+    current = all(os.path.exists(_python(root, n)) and
+                  built_from(root, n) == side.row.requirements(device, side.keras3)
+                  for n, side in zip(names, sides))
+    if current and package_installed(root, names):
         return names
-    env = dict(os.environ, **discovery.exported())
+    extra = [n for n, side in zip(names, sides) if side.keras3]
+    env = dict(os.environ, **discovery.exported(), CONFORMANCE_EXTRA_ENVS=",".join(extra))
     installed = package_installed(root, names)
     proc = subprocess.run(
         tox_command() + ["run-parallel", "--notest", "-p", "2", "--parallel-no-spinner",
@@ -57,6 +106,15 @@ def prepare(root: str, rows, device: str = "cpu") -> List[str]:
     return names
 
 
+def built_from(root: str, name: str) -> Optional[List[str]]:
+    """The requirements tox last installed into this env (its .tox-info.json), or None."""
+    try:
+        with open(os.path.join(root, ".tox", name, ".tox-info.json"), encoding="utf-8") as f:
+            return list(json.load(f)["PythonRun"]["deps"]["requirements"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _python(root: str, env: str) -> str:
     return os.path.join(root, ".tox", env, "bin", "python")
 
@@ -65,6 +123,7 @@ def run_both(root: str, names: List[str], paths: List[str], device: str = "cpu",
              workdir: Optional[str] = None) -> List[str]:
     """Run the cases in both environments at once; the two raw files, old first."""
     workdir = workdir or tempfile.mkdtemp(prefix="conformance-upgrade-")
+    os.makedirs(workdir, exist_ok=True)  # --keep DIR: made if missing
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="")  # keep TF's bytecode cache
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     procs, outs = [], []

@@ -1,0 +1,68 @@
+"""upgrade-check's sides (TF A → TF B, or Keras A → Keras B on one TF) and when it may
+reuse a built environment. Running both sides is measured in bench/, on real envs."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.cli import upgrade_check
+from conformance.envs import upgrade, versions
+from conformance.errors import UsageError
+
+
+def test_tf_sides_are_two_rows_with_their_own_keras():
+    old, new = upgrade.sides_for("2.15", "2.16")
+    assert (old.row.minor, old.keras3, new.row.minor, new.keras3) == ("2.15", None, "2.16", None)
+    assert old.env_name("cpu") == "tf2.15-cpu" and new.env_name("cpu") == "tf2.16-cpu"
+    assert new.label == "TF 2.16 + Keras %s" % versions.by_minor()["2.16"].keras3
+    assert old.label == "TF 2.15"
+
+
+def test_keras_sides_are_one_tf_and_the_rows_own_keras_is_the_matrix_env():
+    row = versions.by_minor()["2.21"]
+    old, new = upgrade.sides_for(None, None, "2.21", [row.keras3, "3.15.1"])
+    assert old.env_name("cpu") == "tf2.21-cpu"          # reused from the matrix
+    assert new.env_name("cpu") == "tf2.21-cpu-keras3.15.1"
+    assert new.label == "TF 2.21 + Keras 3.15.1"
+    newest = versions.load()[-1].minor
+    assert upgrade.sides_for(None, None, None, ["3.12.0", "3.13.0"])[0].row.minor == newest
+
+
+@pytest.mark.parametrize("args, message", [
+    (("2.15", None, None, None), "name both --from and --to"),
+    (("2.15", "2.15", None, None), "the same TF version 2.15"),
+    (("2.15", "9.9", None, None), "unknown TF version 9.9"),
+    (("2.15", "2.16", "2.16", None), "--tf goes with --keras"),
+    (("2.15", None, None, ["3.1.0", "3.2.0"]), "leave out --from and --to"),
+    ((None, None, "2.15", ["3.1.0", "3.2.0"]), "TF 2.15 has no Keras 3 to replace"),
+    ((None, None, "2.21", ["3.1.0", "latest"]), "not latest"),
+    ((None, None, "2.21", ["3.1.0", "3.1.0"]), "the same Keras release 3.1.0 twice"),
+])
+def test_impossible_sides_are_usage_errors(args, message):
+    with pytest.raises(UsageError, match=message):
+        upgrade.sides_for(*args)
+
+
+def test_the_command_says_usage_errors_before_building_anything(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("nothing may be built for a usage error")
+
+    monkeypatch.setattr(upgrade, "prepare", refuse)
+    with pytest.raises(UsageError, match="TF 2.10 has no Keras 3"):
+        upgrade_check.main(["--keras", "3.1.0", "3.2.0", "--tf", "2.10"])
+
+
+def test_an_env_built_from_other_requirements_is_not_reused(tmp_path):
+    env = tmp_path / ".tox" / "tf2.16-cpu"
+    env.mkdir(parents=True)
+    assert upgrade.built_from(str(tmp_path), "tf2.16-cpu") is None
+    (env / ".tox-info.json").write_text("{not json")
+    assert upgrade.built_from(str(tmp_path), "tf2.16-cpu") is None
+    wanted = versions.by_minor()["2.16"].requirements("cpu")
+    (env / ".tox-info.json").write_text(json.dumps(
+        {"PythonRun": {"deps": {"requirements": wanted[:-1]}}}))  # before the Keras pin
+    assert upgrade.built_from(str(tmp_path), "tf2.16-cpu") != wanted
+    (env / ".tox-info.json").write_text(json.dumps(
+        {"PythonRun": {"deps": {"requirements": wanted}}}))
+    assert upgrade.built_from(str(tmp_path), "tf2.16-cpu") == wanted
