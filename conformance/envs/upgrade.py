@@ -87,7 +87,7 @@ def prepare(root: str, sides, device: str = "cpu") -> List[str]:
                                             discovery.missing_reason(side.row.pythons)))
         names.append(side.env_name(device))
     current = all(os.path.exists(_python(root, n)) and
-                  built_from(root, n) == side.row.requirements(device, side.keras3)
+                  built_from(root, n) == sorted(side.row.requirements(device, side.keras3))
                   for n, side in zip(names, sides))
     if current and package_installed(root, names):
         return names
@@ -107,10 +107,11 @@ def prepare(root: str, sides, device: str = "cpu") -> List[str]:
 
 
 def built_from(root: str, name: str) -> Optional[List[str]]:
-    """The requirements tox last installed into this env (its .tox-info.json), or None."""
+    """The requirements tox last installed into this env (its .tox-info.json), sorted (as
+    tox keeps them), or None."""
     try:
         with open(os.path.join(root, ".tox", name, ".tox-info.json"), encoding="utf-8") as f:
-            return list(json.load(f)["PythonRun"]["deps"]["requirements"])
+            return sorted(json.load(f)["PythonRun"]["deps"]["requirements"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
