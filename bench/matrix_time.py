@@ -50,6 +50,33 @@ def idle_seconds() -> float:
     return (int(fields[3]) + int(fields[4])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
 
 
+def raw_stats(paths):
+    """Over the complete raw results files among ``paths``: (environments, cells, TF import
+    CPU-s, import wall s, code CPU-s, values CPU-s, bare cells' wall s, pytest CPU-s,
+    executors' CPU-s)."""
+    imports = cells = values = imports_wall = cells_wall = pytest_cpu = executors_cpu = 0.0
+    envs = cell_count = 0
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        if data.get("status") != "complete":
+            continue
+        envs += 1
+        pytest_cpu += data["env"]["cpu_seconds"]["pytest"]
+        executors_cpu += data["env"]["cpu_seconds"]["executors"]
+        for profile in data["env"]["profiles"].values():
+            imports += profile["import_cpu_seconds"]
+            imports_wall += profile["import_seconds"]
+        for cell in data["cells"]:
+            cell_count += 1
+            observed = cell.get("observed") or {}
+            cells += observed.get("code_cpu_seconds", 0.0)
+            values += observed.get("values_cpu_seconds", 0.0)
+            cells_wall += observed.get("code_seconds", 0.0) + observed.get("values_seconds", 0.0)
+    return (envs, cell_count, imports, imports_wall, cells, values, cells_wall, pytest_cpu,
+            executors_cpu)
+
+
 def main(argv) -> int:
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     own = argv[:argv.index("--")] if "--" in argv else argv
@@ -82,25 +109,8 @@ def main(argv) -> int:
         with open(log, "w", encoding="utf-8") as f:
             f.write(out + proc.stderr)
     install = re.search(r"install phase ([\d.]+)s", out)
-    imports = cells = values = imports_wall = cells_wall = pytest_cpu = executors_cpu = 0.0
-    envs = cell_count = 0
-    for path in sorted(glob.glob("reports/raw/*.json")):
-        with open(path) as f:
-            data = json.load(f)
-        if data.get("status") != "complete":
-            continue
-        envs += 1
-        pytest_cpu += data["env"]["cpu_seconds"]["pytest"]
-        executors_cpu += data["env"]["cpu_seconds"]["executors"]
-        for profile in data["env"]["profiles"].values():
-            imports += profile["import_cpu_seconds"]
-            imports_wall += profile["import_seconds"]
-        for cell in data["cells"]:
-            cell_count += 1
-            observed = cell.get("observed") or {}
-            cells += observed.get("code_cpu_seconds", 0.0)
-            values += observed.get("values_cpu_seconds", 0.0)
-            cells_wall += observed.get("code_seconds", 0.0) + observed.get("values_seconds", 0.0)
+    envs, cell_count, imports, imports_wall, cells, values, cells_wall, pytest_cpu, \
+        executors_cpu = raw_stats(sorted(glob.glob("reports/raw/*.json")))
     cores = os.cpu_count() or 1
     bound = (imports + cells + values) / cores
     bound_code = (imports + cells) / cores
