@@ -66,7 +66,7 @@ def sides_for(old: Optional[str], new: Optional[str], tf: Optional[str] = None,
     if not row.keras3:
         raise UsageError("TF %s has no Keras 3 to replace: the table pins one from TF 2.16 "
                          "on (before, Keras 2 shipped inside TF)" % minor)
-    bad = [k for k in keras if not versions._is_version(k)]
+    bad = [k for k in keras if not versions.is_version(k)]
     if bad:
         raise UsageError("--keras takes Keras releases such as 3.13.2, not %s" % ", ".join(bad))
     if keras[0] == keras[1]:

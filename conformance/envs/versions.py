@@ -88,12 +88,12 @@ def split_env_name(name: str) -> Optional[tuple]:
         return None
     minor, _, rest = name[2:].partition("-")
     device, _, keras3 = rest.partition("-keras")
-    if device not in DEVICES or (keras3 == "" and rest != device) or not _is_version(keras3 or "0"):
+    if device not in DEVICES or (keras3 == "" and rest != device) or not is_version(keras3 or "0"):
         return None
     return minor, device, keras3 or None
 
 
-def _is_version(text: str) -> bool:
+def is_version(text: str) -> bool:
     try:
         Version(text)
     except InvalidVersion:
