@@ -10,7 +10,11 @@ calls ``text`` for files written before the executor did):
 - default object reprs: ``<keras.layers.Dense object at 0x7f..>`` → ``<keras.layers.Dense
   object>``;
 - temporary directories: ``/tmp/tmpab12cd/x.py`` → ``<tmp>/x.py`` (the directory made by
-  tempfile or ``mktemp -d``, whatever its name, plus any directory the caller names).
+  tempfile or ``mktemp -d``, whatever its name, plus any directory the caller names);
+- traceback frames outside the case's own file, as TF's "Originally defined at:" lists
+  them (TF's, the runner's, Python's: absolute paths whose lines differ between machines,
+  environments and runner versions) → one ``<frames outside the case>`` per run of them.
+  The case file's frames (a relative path) stay.
 """
 from __future__ import annotations
 
@@ -27,8 +31,10 @@ TEMP_DIR = re.compile(r"(?:/private)?(?:/tmp|/var/tmp|/var/folders/[^/\s]+/[^/\s
                       + COMPONENT)
 
 
+FOREIGN_FRAMES = re.compile(r'(?:\n  File "(?:/|<)[^"\n]*", line \d+, in [^\n]*(?:\n    [^\n]*)*)+')
+
 # What every replacement below needs somewhere in the text: most names have none of it.
-_MAYBE = re.compile(r"\d\d\d|0x|/tmp|/var/")
+_MAYBE = re.compile(r'\d\d\d|0x|/tmp|/var/|File "')
 
 
 def text(value: str, temp_dirs: Iterable[str] = ()) -> str:
@@ -39,6 +45,7 @@ def text(value: str, temp_dirs: Iterable[str] = ()) -> str:
         d = d.rstrip("/")
         if d and not TEMP_DIR.match(d + "/x") and d in value:
             value = re.sub(re.escape(d) + COMPONENT, "<tmp>", value)
+    value = FOREIGN_FRAMES.sub("\n  <frames outside the case>", value)
     value = TEMP_DIR.sub("<tmp>", value)
     value = OBJECT_REPR.sub(r"<\1 object>", value)
     value = ADDRESS.sub("0x<addr>", value)
@@ -110,7 +117,8 @@ def message_of(record: Dict[str, Any]) -> Optional[str]:
     if not isinstance(error, dict):
         return None
     stored = (record.get("normalised") or {}).get("error")
-    return stored if isinstance(stored, str) else text(str(error.get("message") or ""))
+    # text() again: a file written before a rule was added gets it too (text is idempotent)
+    return text(stored) if isinstance(stored, str) else text(str(error.get("message") or ""))
 
 
 def equals_of(record: Dict[str, Any]) -> Dict[str, Any]:
@@ -134,8 +142,8 @@ def comparable(record: Any) -> Any:
     out = {k: v for k, v in record.items() if k not in TIMINGS and k != "normalised"}
     out["objects"] = {e: _object(o, names, values, e)
                       for e, o in (record.get("objects") or {}).items()}
-    if isinstance(out.get("error"), dict) and "error" in extra:
-        out["error"] = dict(out["error"], message=extra["error"])
+    if isinstance(out.get("error"), dict):
+        out["error"] = dict(out["error"], message=message_of(dict(record, normalised=extra)))
     out["equals"] = dict(record.get("equals") or {}, **(extra.get("equals") or {}))
     if isinstance(out.get("stdout"), str):
         out["stdout"] = text(out["stdout"])

@@ -30,6 +30,38 @@ def test_text(raw, expected):
     assert normalise.text(expected) == expected  # idempotent
 
 
+ORIGINALLY = ('Variable foo/v already exists, disallowed. Originally defined at:\n\n'
+              '  File "cases/errors/x.yaml", line 6, in <module>\n'
+              '    v = tf.get_variable("v", [1])\n'
+              '  File "%s/conformance/execution/executor.py", line %d, in _execute\n'
+              '    exec(code, ns)\n'
+              '  File "<frozen runpy>", line 88, in _run_code\n'
+              '  File "%s/conformance/execution/worker.py", line 137, in serve\n'
+              '    observed = executor.run_cell(request)\n'
+              '        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n')
+
+
+def test_frames_outside_the_case_are_one_placeholder_and_the_case_frame_stays():
+    here = ORIGINALLY % ("/work/main", 256, "/work/main")
+    elsewhere = ORIGINALLY % ("/check/work/main/.venv/lib/python3.11/site-packages", 31,
+                              "/check/work/main")
+    assert normalise.text(here) == normalise.text(elsewhere) == (
+        'Variable foo/v already exists, disallowed. Originally defined at:\n\n'
+        '  File "cases/errors/x.yaml", line 6, in <module>\n'
+        '    v = tf.get_variable("v", [1])\n'
+        '  <frames outside the case>\n')
+    assert normalise.text(normalise.text(here)) == normalise.text(here)
+    # the case's own frame is behaviour: another line there is another message
+    assert normalise.text(here.replace("line 6,", "line 7,")) != normalise.text(here)
+
+
+def test_a_stored_message_gets_rules_added_after_it_was_written():
+    record = dict(OBSERVED, error={"type": "ValueError", "message": ORIGINALLY % ("/a", 1, "/a")},
+                  normalised={"error": ORIGINALLY % ("/a", 1, "/a")})  # an older rule set
+    assert "<frames outside the case>" in normalise.message_of(record)
+    assert "/a/conformance" not in normalise.comparable(record)["error"]["message"]
+
+
 def test_other_temporary_root():
     assert normalise.text("/scratch/t/tmpab1/x.py", ["/scratch/t/"]) == "<tmp>/x.py"
     assert normalise.text("/scratch/t/tmpab1/x.py") == "/scratch/t/tmpab1/x.py"
