@@ -153,16 +153,11 @@ def state() -> dict:
         or _GRAPH_BEFORE_CELL is None,
         "TF2 behaviour": _tf2_enabled(),
         # public since 1.14 (the private flag moved out of variable_scope in 2.16)
-        "resource variables": _call(tf.resource_variables_enabled),
+        "resource variables": _call(getattr(tf, "resource_variables_enabled", None)),
         "control flow v2": _flag("tensorflow.python.ops.control_flow_util",
                                  "ENABLE_CONTROL_FLOW_V2"),
         "tensor equality": getattr(tf.Tensor, "_USE_EQUALITY", None),
-        "functions run eagerly": _call(getattr(tf.config, "functions_run_eagerly", None) or
-                                       getattr(tf.config, "experimental_functions_run_eagerly",
-                                               None))
-        # TF 1.15 has the setter only
-        if _TF_VERSION >= (2, 0) else _flag("tensorflow.python.eager.def_function",
-                                            "RUN_FUNCTIONS_EAGERLY"),
+        "functions run eagerly": _functions_run_eagerly(),
         "Keras settings": tuple(_call(getattr(sys.modules.get(name), fn, None))
                                 for name, fn in _KERAS_SETTINGS if name in sys.modules),
     }
@@ -180,6 +175,15 @@ _KERAS_SETTINGS = tuple(
                    "tf_keras.src.mixed_precision.policy",
                    "tensorflow.python.keras.mixed_precision.policy")
 )
+
+
+def _functions_run_eagerly():
+    getter = (getattr(tf.config, "functions_run_eagerly", None)
+              or getattr(tf.config, "experimental_functions_run_eagerly", None))
+    if getter is not None:
+        return _call(getter)
+    # TF 1.15 and 2.0 have the setter only
+    return _flag("tensorflow.python.eager.def_function", "RUN_FUNCTIONS_EAGERLY")
 
 
 def _flag(module: str, name: str):
