@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from packaging.version import InvalidVersion, Version
+
 from ..errors import UsageError
 from . import discovery, versions
 from .orchestrate import tox_command
@@ -63,17 +65,33 @@ def sides_for(old: Optional[str], new: Optional[str], tf: Optional[str] = None,
     row = table.get(minor)
     if row is None:
         raise UsageError("unknown TF version %s (known: %s)" % (minor, ", ".join(table)))
+    if row.optional:
+        raise UsageError("TF %s installs its own Keras (%s): --keras takes a row with a "
+                         "pinned Keras 3 (%s)" % (minor, row.cpu, ", ".join(
+                             r.minor for r in versions.load() if r.keras3)))
     if not row.keras3:
         raise UsageError("TF %s has no Keras 3 to replace: the table pins one from TF 2.16 "
                          "on (before, Keras 2 shipped inside TF)" % minor)
-    bad = [k for k in keras if not versions.is_version(k)]
-    if bad:
-        raise UsageError("--keras takes Keras releases such as 3.13.2, not %s" % ", ".join(bad))
-    if keras[0] == keras[1]:
-        raise UsageError("--keras names the same Keras release %s twice" % keras[0])
+    releases = [keras3_release(k) for k in keras]
+    if Version(releases[0]) == Version(releases[1]):  # 3.13.2 is 3.13.2.0
+        raise UsageError("--keras names the same Keras release %s twice" % releases[0])
     # The row's own Keras is the matrix's environment: reused, not built again.
-    old_side, new_side = (Side(row, None if k == row.keras3 else k) for k in keras)
+    old_side, new_side = (Side(row, None if Version(k) == Version(row.keras3) else k)
+                          for k in releases)
     return old_side, new_side
+
+
+def keras3_release(text: str) -> str:
+    """A Keras 3 release as the env name and pin spell it ("v3.13.2" -> "3.13.2");
+    UsageError for anything else."""
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        raise UsageError("--keras takes Keras 3 releases such as 3.13.2, not %s" % text) from None
+    if version.major != 3:
+        raise UsageError("--keras takes Keras 3 releases (TF >= 2.16 needs Keras 3), not %s"
+                         % text)
+    return str(version)
 
 
 def prepare(root: str, sides, device: str = "cpu") -> List[str]:

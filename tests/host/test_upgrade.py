@@ -25,6 +25,9 @@ def test_keras_sides_are_one_tf_and_the_rows_own_keras_is_the_matrix_env():
     assert old.env_name("cpu") == "tf2.21-cpu"          # reused from the matrix
     assert new.env_name("cpu") == "tf2.21-cpu-keras3.15.1"
     assert new.label == "TF 2.21 + Keras 3.15.1"
+    # spelled otherwise, the same releases: the matrix env is still reused
+    old, new = upgrade.sides_for(None, None, "2.21", ["v" + row.keras3 + ".0", "v3.15.1"])
+    assert (old.env_name("cpu"), new.env_name("cpu")) == ("tf2.21-cpu", "tf2.21-cpu-keras3.15.1")
     newest = versions.load()[-1].minor
     assert upgrade.sides_for(None, None, None, ["3.12.0", "3.13.0"])[0].row.minor == newest
 
@@ -38,6 +41,9 @@ def test_keras_sides_are_one_tf_and_the_rows_own_keras_is_the_matrix_env():
     ((None, None, "2.15", ["3.1.0", "3.2.0"]), "TF 2.15 has no Keras 3 to replace"),
     ((None, None, "2.21", ["3.1.0", "latest"]), "not latest"),
     ((None, None, "2.21", ["3.1.0", "3.1.0"]), "the same Keras release 3.1.0 twice"),
+    ((None, None, "2.21", ["3.13.2", "3.13.2.0"]), "the same Keras release 3.13.2 twice"),
+    ((None, None, "2.21", ["2.15.0", "3.1.0"]), "Keras 3 releases .* not 2.15.0"),
+    ((None, None, "nightly", ["3.1.0", "3.2.0"]), "installs its own Keras .*[(]2.16, 2.17"),
 ])
 def test_impossible_sides_are_usage_errors(args, message):
     with pytest.raises(UsageError, match=message):
@@ -81,3 +87,35 @@ def test_built_envs_with_the_tables_requirements_are_reused_without_tox(monkeypa
     monkeypatch.setattr(upgrade, "package_installed", lambda root, names: True)
     monkeypatch.setattr(upgrade, "tox_command", lambda: ["/nonexistent/tox"])
     assert upgrade.prepare(root, upgrade.sides_for("2.15", "2.16")) == names
+
+
+def _fake_env(root, name, requirements):
+    env = root / ".tox" / name
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").write_text("")
+    (env / ".tox-info.json").write_text(json.dumps(
+        {"PythonRun": {"deps": {"requirements": sorted(requirements)}}}))
+
+
+@pytest.mark.parametrize("pin, tox_called", [(None, False), ("3.0.0", True)])
+def test_prepare_calls_tox_only_when_an_env_was_built_from_other_requirements(
+        tmp_path, monkeypatch, pin, tox_called):
+    """An env whose Keras pin changed since it was built is rebuilt, not silently reused."""
+    old, new = upgrade.sides_for("2.15", "2.16")
+    _fake_env(tmp_path, "tf2.15-cpu", old.row.requirements("cpu"))
+    _fake_env(tmp_path, "tf2.16-cpu", new.row.requirements("cpu", pin))
+    calls = []
+
+    class Done:
+        returncode, stdout = 0, ""
+
+    monkeypatch.setattr(upgrade, "package_installed", lambda root, names: True)
+    monkeypatch.setattr(upgrade.discovery, "find_any", lambda pythons: ("python3", "PATH"))
+    monkeypatch.setattr(upgrade, "tox_command", lambda: ["tox"])
+    monkeypatch.setattr(upgrade.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or Done())
+    assert upgrade.prepare(str(tmp_path), (old, new)) == ["tf2.15-cpu", "tf2.16-cpu"]
+    assert bool(calls) == tox_called, calls
+    if tox_called:
+        assert calls[0][:3] == ["tox", "run-parallel", "--notest"]
+        assert "tf2.15-cpu,tf2.16-cpu" in calls[0]
+
