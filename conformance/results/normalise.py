@@ -11,10 +11,10 @@ calls ``text`` for files written before the executor did):
   object>``;
 - temporary directories: ``/tmp/tmpab12cd/x.py`` → ``<tmp>/x.py`` (the directory made by
   tempfile or ``mktemp -d``, whatever its name, plus any directory the caller names);
-- traceback frames outside the case's own file, as TF's "Originally defined at:" lists
-  them (TF's, the runner's, Python's: absolute paths whose lines differ between machines,
-  environments and runner versions) → one ``<frames outside the case>`` per run of them.
-  The case file's frames (a relative path) stay.
+- traceback frames outside the case's own file, as TF's error messages list them (TF's,
+  the runner's, Python's: paths and lines that differ between machines, environments and
+  runner versions) → one ``<frames outside the case>`` per run of them. The case file's
+  frames (``*.yaml``, wherever it is) stay.
 """
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ TEMP_DIR = re.compile(r"(?:/private)?(?:/tmp|/var/tmp|/var/folders/[^/\s]+/[^/\s
                       + COMPONENT)
 
 
-FOREIGN_FRAMES = re.compile(r'(?:\n  File "(?:/|<)[^"\n]*", line \d+, in [^\n]*(?:\n    [^\n]*)*)+')
+# A frame: `File "PATH", line N, in NAME` at any indentation (TF's "Originally defined at:"
+# indents by 2, its "defined at (most recent call last):" by 4), then the lines indented
+# deeper (its code, a caret line). Foreign: PATH is not a case file (.yaml / .yml).
+FOREIGN_FRAMES = re.compile(
+    r'(?:\n( +)File "(?![^"\n]*\.(?:ya?ml|YA?ML)")[^"\n]*", line \d+, in [^\n]*'
+    r'(?:\n\1 +[^\n]*)*)+')
 
 # What every replacement below needs somewhere in the text: most names have none of it.
 _MAYBE = re.compile(r'\d\d\d|0x|/tmp|/var/|File "')
@@ -45,7 +50,7 @@ def text(value: str, temp_dirs: Iterable[str] = ()) -> str:
         d = d.rstrip("/")
         if d and not TEMP_DIR.match(d + "/x") and d in value:
             value = re.sub(re.escape(d) + COMPONENT, "<tmp>", value)
-    value = FOREIGN_FRAMES.sub("\n  <frames outside the case>", value)
+    value = FOREIGN_FRAMES.sub(lambda m: "\n%s<frames outside the case>" % m.group(1), value)
     value = TEMP_DIR.sub("<tmp>", value)
     value = OBJECT_REPR.sub(r"<\1 object>", value)
     value = ADDRESS.sub("0x<addr>", value)
@@ -142,7 +147,7 @@ def comparable(record: Any) -> Any:
     out = {k: v for k, v in record.items() if k not in TIMINGS and k != "normalised"}
     out["objects"] = {e: _object(o, names, values, e)
                       for e, o in (record.get("objects") or {}).items()}
-    if isinstance(out.get("error"), dict):
+    if isinstance(out.get("error"), dict) and isinstance(out["error"].get("message"), str):
         out["error"] = dict(out["error"], message=message_of(dict(record, normalised=extra)))
     out["equals"] = dict(record.get("equals") or {}, **(extra.get("equals") or {}))
     if isinstance(out.get("stdout"), str):

@@ -53,6 +53,24 @@ def test_frames_outside_the_case_are_one_placeholder_and_the_case_frame_stays():
     assert normalise.text(normalise.text(here)) == normalise.text(here)
     # the case's own frame is behaviour: another line there is another message
     assert normalise.text(here.replace("line 6,", "line 7,")) != normalise.text(here)
+    # a case outside the invocation directory is shown by its absolute path: it stays
+    absolute = here.replace('"cases/errors/x.yaml"', '"/home/team/scope-cases/x.YAML"')
+    assert '"/home/team/scope-cases/x.YAML", line 6' in normalise.text(absolute)
+
+
+def test_frames_indented_deeper_as_tf_graph_errors_list_them():
+    detected = ("Detected at node 'mul' defined at (most recent call last):\n"
+                '    File "cases/x.yaml", line 3, in <module>\n'
+                '      y = x * 2\n'
+                '    File "%s/tensorflow/python/ops/math_ops.py", line 1700, in mul\n'
+                '      return gen_math_ops.mul(x, y)\n'
+                "Node: 'mul'")
+    assert normalise.text(detected % "/a/site-packages") == (
+        "Detected at node 'mul' defined at (most recent call last):\n"
+        '    File "cases/x.yaml", line 3, in <module>\n'
+        '      y = x * 2\n'
+        '    <frames outside the case>\n'
+        "Node: 'mul'") == normalise.text(detected % "/b/.venv/lib/python3.11/site-packages")
 
 
 def test_a_stored_message_gets_rules_added_after_it_was_written():
