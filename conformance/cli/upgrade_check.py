@@ -1,9 +1,10 @@
 """``python -m conformance upgrade-check --from 2.15 --to 2.16 [PATH...]`` (also
 ``./run upgrade-check``): what changes for these cases when TF moves from one version to
-another; with ``--keras 3.13.2 3.15.1 [--tf 2.21]``, when Keras 3 does on one TF. Builds or reuses the two environments, runs the cases in both at once, and prints
-the diff (``python -m conformance diff``): the migration note a team would otherwise write
-by hand. PATH defaults to the corpus; the point is a team's own cases. Exit codes are the
-diff's: 0 nothing got worse, 1 a cell got worse (or --fail-on says so), 2 usage error.
+another; with ``--keras 3.13.2 3.15.1 [--tf 2.21]``, when Keras 3 does on one TF. Builds
+or reuses the two environments, runs the cases in both at once, and prints the diff
+(``python -m conformance diff``): the migration note a team would otherwise write by hand.
+PATH defaults to the corpus; the point is a team's own cases. Exit codes are the diff's:
+0 nothing got worse, 1 a cell got worse (or --fail-on says so), 2 usage error.
 """
 from __future__ import annotations
 
