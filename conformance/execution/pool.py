@@ -119,8 +119,12 @@ class Server:
                 raise OSError("gone")
             wire.send(self._req_w, request)
         except OSError:
-            self._replies[request.id] = wire.Reply(
-                request.id, "error", reason="executor process is gone: " + self.log_tail())
+            if self._waiting:  # a request sent before it ended the process: it never ran
+                self._replies[request.id] = wire.Reply(
+                    request.id, "lost", reason="the executor process died before this request")
+            else:  # nothing of ours was running: the process ended on its own
+                self._replies[request.id] = wire.Reply(
+                    request.id, "error", reason="executor process is gone: " + self.log_tail())
         else:
             self._waiting.append((request.id, request.timeout))
         return request.id

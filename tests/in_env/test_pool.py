@@ -130,6 +130,23 @@ def test_a_death_fails_the_running_request_and_loses_the_ones_behind_it(fake_pro
         server.stop()
 
 
+def test_a_request_sent_after_the_process_died_under_an_earlier_one_is_lost(fake_program):
+    """Its write fails (the process is gone): it never ran, so it is run again elsewhere,
+    like the ones queued behind; as an `error` its verdict would depend on timing (CI saw
+    the test above get one)."""
+    server = pool_mod.Server(V1)
+    try:
+        dying = server.submit(ask(die=True))
+        server.proc.wait(timeout=10)  # gone before the next request is written
+        behind = server.submit(ask(echo=2))
+        assert server.receive(dying).outcome == "crash"
+        assert server.receive(behind).outcome == "lost"
+        # with nothing of ours running before it, a dead process is an error
+        assert server.receive(server.submit(ask(echo=3))).outcome == "error"
+    finally:
+        server.stop()
+
+
 def test_a_reply_out_of_turn_fails_that_request_and_loses_the_rest(fake_program):
     """A reply whose id is not the request's (a case wrote into the pipe, say) is never
     taken for the answer: every later reply would be off by one."""
