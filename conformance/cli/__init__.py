@@ -45,6 +45,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     module = importlib.import_module("." + COMMANDS[argv[0]][0], __name__)
     try:
         return module.main(argv[1:])
+    except SystemExit as exc:  # argparse: --help, or a usage error it has printed
+        return exc.code if isinstance(exc.code, int) else 2
     except UsageError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

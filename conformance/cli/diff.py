@@ -38,10 +38,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
+    args = _parser().parse_args(argv)
     old, new = diff.load(args.old), diff.load(args.new)
     for side in (old, new):
         for problem in side.problems:

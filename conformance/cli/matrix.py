@@ -80,10 +80,7 @@ def summary_lines(m: Matrix) -> List[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # --help, or a usage error already printed by argparse
-        return exc.code if isinstance(exc.code, int) else 2
+    args = _parser().parse_args(argv)
     if not os.path.isdir(args.raw):
         print("matrix: --raw %s: not a directory (expected the folder of <env>.json files)"
               % args.raw, file=sys.stderr)

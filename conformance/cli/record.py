@@ -58,10 +58,7 @@ def _yaml():
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 2
+    args = _parser().parse_args(argv)
     if not os.path.isdir(args.raw):
         raise UsageError("--raw %s: not a directory of raw results files" % args.raw)
     paths = sorted(glob.glob(os.path.join(args.raw, "*.json")))
