@@ -69,39 +69,27 @@ def test_known_right_case_passes_and_known_wrong_ones_fail(pytester_conformance)
     assert result.ret == 1
 
 
-def test_a_cell_leaving_a_name_scope_open_gets_a_fresh_worker_after_it(pytester_conformance):
+@pytest.mark.parametrize("mode, change, after, retired", [
+    ("eager", "s = tf2.name_scope('left')\n  s.__enter__()\n",
+     "with tf2.name_scope('fresh') as n:\n      pass\nexpect: {equals: {n: fresh/}}\n",
+     "changed open name scope"),
+    # CI's fault mix caught this one: TF 2.16 moved the private flag the guard read, so a
+    # later graph cell in the reused worker made RefVariables.
+    ("graph", "tf.disable_resource_variables()\n",
+     "v = tf.get_variable('v', shape=[1])\n  kind = type(v).__name__\n"
+     "expect: {equals: {kind: ResourceVariable}}\n",
+     "changed resource variables"),
+])
+def test_a_cell_changing_process_state_gets_a_fresh_worker_after_it(
+        pytester_conformance, mode, change, after, retired):
     p = pytester_conformance
-    p.makefile(".yaml", **{
-        "cases/a/leave-open": "title: t\nsource: s\ndevices: [cpu]\nmodes: [eager]\n"
-                             "code: |\n  s = tf2.name_scope('left')\n  s.__enter__()\n",
-        "cases/b/after": "title: t\nsource: s\ndevices: [cpu]\nmodes: [eager]\n"
-                         "code: |\n  with tf2.name_scope('fresh') as n:\n      pass\n"
-                         "expect: {equals: {n: fresh/}}\n",
-    })
+    head = "title: t\nsource: s\ndevices: [cpu]\nmodes: [%s]\ncode: |\n  " % mode
+    p.makefile(".yaml", **{"cases/a/change": head + change, "cases/b/after": head + after})
     run(p, "cases", "-p", "no:randomly", "--conformance-out", "out.json").assert_outcomes(
         passed=2)
     cells = {c["case"]: c for c in json.loads((p.path / "out.json").read_text())["cells"]}
-    assert cells["a/leave-open"]["worker_retired"] == "changed open name scope"
+    assert cells["a/change"]["worker_retired"] == retired
     assert "worker_retired" not in cells["b/after"]
-
-
-def test_a_cell_turning_resource_variables_off_gets_a_fresh_worker_after_it(
-        pytester_conformance):
-    """CI's fault mix caught this: TF 2.16 moved the private flag the guard read, so a
-    later graph cell in the reused worker made RefVariables."""
-    p = pytester_conformance
-    p.makefile(".yaml", **{
-        "cases/a/turn-off": "title: t\nsource: s\ndevices: [cpu]\nmodes: [graph]\n"
-                            "code: |\n  tf.disable_resource_variables()\n",
-        "cases/b/after": "title: t\nsource: s\ndevices: [cpu]\nmodes: [graph]\n"
-                         "code: |\n  v = tf.get_variable('v', shape=[1])\n"
-                         "  kind = type(v).__name__\n"
-                         "expect: {equals: {kind: ResourceVariable}}\n",
-    })
-    run(p, "cases", "-p", "no:randomly", "--conformance-out", "out.json").assert_outcomes(
-        passed=2)
-    cells = {c["case"]: c for c in json.loads((p.path / "out.json").read_text())["cells"]}
-    assert cells["a/turn-off"]["worker_retired"] == "changed resource variables"
 
 
 def test_crash_and_timeout_are_results_and_the_run_goes_on(pytester_conformance):
