@@ -5,8 +5,11 @@ that differs a variant whose ``when`` starts at the first version that showed it
 (conformance/matrix/record.py says exactly what is recorded).
 
 A unified diff of each file is shown; files are written only with --write (round-trip
-YAML: comments, key order and the rest of the file are kept). An existing expectation
-that fails in DIR is reported and the file left alone (exit 1), unless --update-failing.
+YAML: comments, key order and the rest of the file are kept; so are its byte-order mark
+and line endings; a symlink is written through to its target). A read-only file, or one
+that changed since it was read, is not written (reported; the other files go on, exit 1).
+An existing expectation that fails in DIR is reported and the file left alone (exit 1),
+unless --update-failing.
 Needs the host extra: ``pip install '.[host]'`` (ruamel.yaml).
 """
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ..case.load import load_case
 from ..errors import CaseError, UsageError
 from ..matrix import record as recorder
 from ..matrix.combine import combine
-from ..results.files import write_text
+from ..results.files import NotWritten, read_original, write_back
 
 EXPECT_KEYS = ("names", "same", "distinct", "values", "equals", "error")
 
@@ -76,13 +79,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _one(path: str, m, yaml, args) -> int:
     try:
+        original = read_original(path)  # first: a change after this is seen at write
         case = load_case(path, os.path.dirname(os.path.abspath(path)))
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
     except CaseError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError("%s: cannot read: not UTF-8 (%s)" % (path, exc.reason)) from None
+    text = original.text
     case_id = recorder.find_case(m, os.path.abspath(path))
     if case_id is None:
         print("%s: no results for this case in %s" % (path, args.raw), file=sys.stderr)
@@ -107,7 +112,11 @@ def _one(path: str, m, yaml, args) -> int:
               % len(rec.failing))
         return 1
     if args.write:
-        write_text(path, new)
+        try:
+            write_back(original, new)
+        except NotWritten as exc:
+            print("%s: not written: %s" % (path, exc), file=sys.stderr)
+            return 1
         print("  written")
     return 0
 
