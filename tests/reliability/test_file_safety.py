@@ -99,6 +99,15 @@ def test_dev_null_is_refused(tmp_path):
     assert after.st_ino == before.st_ino
 
 
+def test_a_symlink_to_dev_null_is_refused(tmp_path):
+    link = tmp_path / "out.json"
+    link.symlink_to("/dev/null")
+    run = _run(tmp_path, link, "--collect-only", "-q")
+    assert run.returncode == 4, run.output[-3000:]
+    assert "not a regular file (a character device)" in run.stderr, run.stderr
+    assert link.is_symlink() and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
 # ------------------------------------------------------------------ a write that fails
 
 
