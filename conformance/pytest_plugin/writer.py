@@ -21,6 +21,7 @@ the orchestrator can say how far each environment is.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -244,6 +245,7 @@ def _keep_elsewhere(doc: dict):
     try:
         write_json(fallback, doc)
     except OSError as exc:
-        os.unlink(fallback)
+        with contextlib.suppress(OSError):
+            os.unlink(fallback)
         return None, exc.strerror or str(exc)
     return fallback, None

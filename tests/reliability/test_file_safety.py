@@ -265,3 +265,17 @@ def test_history_entry_after_an_unterminated_good_line_keeps_both(tmp_path, caps
     entries = history.read(str(path))
     assert len(entries) == 2 and entries[0]["counts"] == entries[1]["counts"]
     assert path.read_text().endswith("}\n") and path.read_text().count("\n") == 2
+
+
+@pytest.mark.timeout(60)  # opening a FIFO to append blocks until a reader comes
+def test_history_that_is_a_fifo_is_refused_with_one_line(tmp_path, capsys):
+    fifo = tmp_path / "history.jsonl"
+    os.mkfifo(str(fifo))
+    status = matrix_cli.main(["--raw", scenario(tmp_path).dir, "--out",
+                              str(tmp_path / "reports"), "--history", str(fifo)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "matrix: cannot write to %s: not a regular file: a FIFO" % fifo in \
+        err.splitlines(), err
+    assert stat.S_ISFIFO(os.stat(str(fifo)).st_mode)
+    assert (tmp_path / "reports" / "matrix.json").exists()  # the reports were written
