@@ -83,7 +83,7 @@ class ResultsWriter:
         if kind:
             raise pytest.UsageError("--conformance-out %s: not a regular file (%s); give the "
                                     "path of a results file" % (out, kind))
-        directory = os.path.dirname(os.path.abspath(out))
+        directory = os.path.dirname(os.path.realpath(out))  # a symlink: where it points
         try:
             os.makedirs(directory, exist_ok=True)
             fd, probe = tempfile.mkstemp(dir=directory, prefix=".conformance-probe-")
