@@ -104,7 +104,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             history.append(args.history, history.entry(
                 m, history.git_commit(os.path.dirname(os.path.abspath(args.history)))))
     except OSError as exc:
-        print("matrix: cannot write to %s: %s" % (args.out, exc.strerror or exc), file=sys.stderr)
+        print("matrix: cannot write to %s: %s" % (exc.filename or args.out, exc.strerror or exc),
+              file=sys.stderr)
         return 1
     print("read %d result files; wrote %d files to %s (matrix.json, matrix.md, index.html, "
           "badges/)" % (len(paths), len(written), args.out))

@@ -5,8 +5,11 @@ that differs a variant whose ``when`` starts at the first version that showed it
 (conformance/matrix/record.py says exactly what is recorded).
 
 A unified diff of each file is shown; files are written only with --write (round-trip
-YAML: comments, key order and the rest of the file are kept). An existing expectation
-that fails in DIR is reported and the file left alone (exit 1), unless --update-failing.
+YAML: comments, key order and the rest of the file are kept; so are its byte-order mark
+and line endings; a symlink is written through to its target). A read-only file, or one
+that changed since it was read, is not written (reported; the other files go on, exit 1).
+An existing expectation that fails in DIR is reported and the file left alone (exit 1),
+unless --update-failing.
 Needs the host extra: ``pip install '.[host]'`` (ruamel.yaml).
 """
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import glob
-import io
 import json
 import os
 import sys
@@ -25,7 +27,8 @@ from ..case.load import load_case
 from ..errors import CaseError, UsageError
 from ..matrix import record as recorder
 from ..matrix.combine import combine
-from ..results.files import write_text
+from ..results.files import NotWritten, read_original, write_back
+from . import wrapped
 
 EXPECT_KEYS = ("names", "same", "distinct", "values", "equals", "error")
 
@@ -76,13 +79,15 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _one(path: str, m, yaml, args) -> int:
     try:
+        original = read_original(path)  # first: a change after this is seen at write
         case = load_case(path, os.path.dirname(os.path.abspath(path)))
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
     except CaseError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
+    except UnicodeDecodeError as exc:
+        raise UsageError("%s: cannot read: not UTF-8 (%s)" % (path, exc.reason)) from None
+    text = original.text
     case_id = recorder.find_case(m, os.path.abspath(path))
     if case_id is None:
         print("%s: no results for this case in %s" % (path, args.raw), file=sys.stderr)
@@ -91,6 +96,10 @@ def _one(path: str, m, yaml, args) -> int:
     print("%s: %s, recorded from %d cells (TF %s): %d variants%s" % (
         path, case_id, rec.cells, ", ".join(rec.minors) or "none", len(rec.variants),
         " + %d xfail kept" % len(rec.kept) if rec.kept else ""))
+    if rec.failing and _no_expect(text, yaml):
+        # nothing written yet can fail: the first recording needs no --update-failing
+        print("  no expect yet: recorded from what the cells did")
+        rec.failing = []
     for line in rec.failing:
         print("  existing expectation fails: %s" % line)
     if not rec.cells:
@@ -107,7 +116,11 @@ def _one(path: str, m, yaml, args) -> int:
               % len(rec.failing))
         return 1
     if args.write:
-        write_text(path, new)
+        try:
+            write_back(original, new)
+        except NotWritten as exc:
+            print("%s: not written: %s" % (path, exc), file=sys.stderr)
+            return 1
         print("  written")
     return 0
 
@@ -160,9 +173,16 @@ def render(text: str, rec: recorder.Recorded, yaml) -> str:
              after="expect")
     elif "variants" in data:
         del data["variants"]
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    return wrapped.dump(yaml, data, text)
+
+
+def _no_expect(text: str, yaml) -> bool:
+    """Whether the case file has no ``expect`` at all: none at the top, none in a variant."""
+    data = yaml.load(text)
+    variants = data.get("variants") if isinstance(data, dict) else None
+    return isinstance(data, dict) and "expect" not in data and not any(
+        isinstance(v, dict) and "expect" in v for v in (
+            variants if isinstance(variants, list) else []))
 
 
 def _check(text: str, path: str) -> None:

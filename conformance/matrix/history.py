@@ -11,12 +11,14 @@ to its exact release. ``read`` skips lines it cannot use (a torn last line, say)
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import time
 from typing import Any, Dict, List, Optional
 
+from ..results.files import NotRegularFile, not_regular
 from .groups import version_key
 from .model import Matrix
 
@@ -52,10 +54,22 @@ def git_commit(root: str) -> Optional[str]:
 
 
 def append(path: str, line: Dict[str, Any]) -> None:
-    """One line, written with one write() to a file opened for appending."""
+    """One line, written with one write() to a file opened for appending; never glued
+    onto a last line that does not end in a newline (a torn write, an editor's save): a
+    newline goes first, so that the torn line stays alone (``read`` skips it)."""
+    kind = not_regular(path)
+    if kind:  # opening a FIFO would block; a device is not a history
+        raise NotRegularFile(errno.EINVAL, "not a regular file: %s" % kind, path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(line, sort_keys=True) + "\n")
+    with open(path, "ab") as f:
+        f.seek(0, os.SEEK_END)
+        torn = False
+        if f.tell():
+            with open(path, "rb") as r:
+                r.seek(-1, os.SEEK_END)
+                torn = r.read(1) != b"\n"
+        f.write((("\n" if torn else "") + json.dumps(line, sort_keys=True) + "\n")
+                .encode("utf-8"))
 
 
 def read(path: str) -> List[Dict[str, Any]]:

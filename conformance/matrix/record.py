@@ -9,10 +9,17 @@ that checks no names yet gets every name its code bound, and its identity groups
 types are recorded; a ``match`` pattern is kept from the case when it matches the message,
 never invented (a message's wording does not make a variant). Variants marked ``xfail``
 (known TF bugs) are kept first and unchanged, and their cells are left out.
+
+An expression written into the case is evaluated by the next run, so what a results file
+says is never trusted as one: a case that checks no names yet gets only the plain
+identifiers that its own code binds at top level (``bound_names``); any other key of an
+observed record (``__import__('os').system(...)`` in a crafted raw file) is left out.
 """
 from __future__ import annotations
 
+import ast
 import json
+import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -106,7 +113,36 @@ def _keys(case: Case) -> Dict[str, Any]:
             keys["matches"].append(pattern)
     # a case that checks nothing yet (but errors): every name its code bound, its groups
     keys["everything"] = not any(keys[k] for k in ("names", "groups", "values", "equals"))
+    keys["bound"] = bound_names(case.code) if keys["everything"] else set()
     return keys
+
+
+def bound_names(code: str) -> set:
+    """The identifiers ``code`` binds at its top level (assignments, for/with targets,
+    imports, def/class names); not those bound inside a function or class body. Code
+    that does not parse binds nothing."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return set()
+    found = set()
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+            continue  # its body binds names of its own scope
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                             ast.GeneratorExp)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.alias):
+            found.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.add(node.name)
+        todo.extend(ast.iter_child_nodes(node))
+    return {n for n in found if n.isidentifier() and not keyword.iskeyword(n)}
 
 
 def _expectation(observed: Dict[str, Any], keys: Dict[str, Any]) -> Dict[str, Any]:
@@ -123,17 +159,21 @@ def _expectation(observed: Dict[str, Any], keys: Dict[str, Any]) -> Dict[str, An
     objects = observed.get("objects") or {}
     exp: Dict[str, Any] = {}
     exprs = keys["names"] if not keys["everything"] else [
-        e for e, o in objects.items() if isinstance(o, dict) and isinstance(o.get("name"), str)]
+        e for e, o in objects.items() if e in keys["bound"] and isinstance(o, dict)
+        and isinstance(o.get("name"), str)]
     names = {e: objects[e]["name"] for e in exprs
              if isinstance(objects.get(e), dict) and isinstance(objects[e].get("name"), str)}
     if names:
         exp["names"] = names
     groups = keys["groups"] if not keys["everything"] else [
-        list(g) for g in observed.get("groups") or []]
+        [e for e in g if e in keys["bound"]] for g in observed.get("groups") or []
+        if isinstance(g, list)]
+    groups = [g for g in groups if len(g) > 1]
     same, distinct = [], []
     for group in groups:
-        refs = [(objects.get(e) or {}).get("ref") for e in group]
-        if None in refs:
+        refs = [o.get("ref") if isinstance(o, dict) else None
+                for o in (objects.get(e) for e in group)]
+        if None in refs or not all(isinstance(r, (int, str)) for r in refs):
             continue
         if len(set(refs)) == 1:
             same.append(list(group))

@@ -5,8 +5,15 @@ What a run writes depends on what it ran, so that no run shrinks what is there:
 - a subset (-k, -m, a file or folder below a root, fewer modes, ...): its cells are merged
   into the environment's file, which keeps its other cells and its status; with no file
   yet (or one from another TF), it is written as ``partial`` (beside it, ``.partial``);
+  a file it cannot merge into (unreadable, a newer format, a field or a cell it does not
+  know) is left as it is and the subset's cells go to ``<file>.partial``;
 - a run stopped early (Ctrl-C, SIGTERM, -x): ``<file>.partial``, the file untouched;
 - a run that ran no cell (--collect-only, a -k that matches nothing): nothing.
+
+The file is never written over something that is not a regular file (--conformance-out
+/dev/null or a FIFO is a usage error). A write that fails (a full disk, ``ulimit -f``)
+keeps the results in ``$TMPDIR/conformance-<env>-*.json`` and says so in one line; where
+that fails too, the line says the results are lost; either way the run's exit status is 1.
 
 With ``CONFORMANCE_PROGRESS=<dir>`` (set by ``./run matrix``), the number of cells recorded
 so far is kept in ``<dir>/<env name>`` (every ``PROGRESS_EVERY`` cells and at the end), so
@@ -14,6 +21,7 @@ the orchestrator can say how far each environment is.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -24,6 +32,7 @@ import pytest
 
 from ..errors import ResultsError
 from ..results import raw
+from ..results.files import not_regular
 from ..results.writer import Collector, count_outcomes, default_env_name, write_json
 from ..vocabulary import MODES
 from .items import record_of
@@ -37,6 +46,7 @@ class ResultsWriter:
         self.config = config
         self.collector = Collector(list(config.invocation_params.args))
         self.written: Optional[str] = None
+        self.failed = False  # a write that did not reach its file
         self.note: Optional[str] = None
         self.deselected = 0
         self.progress_at = (0, 0.0)  # (cells, monotonic time) when last reported
@@ -69,7 +79,11 @@ class ResultsWriter:
         out = self.config.getoption("conformance_out")
         if not out:
             return
-        directory = os.path.dirname(os.path.abspath(out))
+        kind = not_regular(out)
+        if kind:
+            raise pytest.UsageError("--conformance-out %s: not a regular file (%s); give the "
+                                    "path of a results file" % (out, kind))
+        directory = os.path.dirname(os.path.realpath(out))  # a symlink: where it points
         try:
             os.makedirs(directory, exist_ok=True)
             fd, probe = tempfile.mkstemp(dir=directory, prefix=".conformance-probe-")
@@ -142,15 +156,22 @@ class ResultsWriter:
             self._write(path, collector.document(env_name))
         else:
             self._merge(path, env_name)
+        if self.failed and session.exitstatus in (pytest.ExitCode.OK,
+                                                  pytest.ExitCode.NO_TESTS_COLLECTED):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _merge(self, path: str, env_name: str) -> None:
         mine = self.collector.document(env_name, "partial", "a subset of the cases ran")
-        try:
-            base = raw.read(path) if os.path.exists(path) else None
-        except ResultsError:
-            base = None
-        if base is None:
+        if not os.path.lexists(path):
             self._write(path, mine, "a subset ran: written as partial")
+            return
+        try:
+            base = raw.read(path)
+            _mergeable(base)
+        except ResultsError as exc:
+            # never shrink or rewrite a file this run cannot read whole: keep it as it is
+            self._write(path + ".partial", mine, "cannot merge into %s (%s): kept beside it"
+                        % (os.path.basename(path), exc))
             return
         same_tf = all(base["env"].get(k) == mine["env"].get(k) for k in ("tf", "python"))
         if not same_tf:
@@ -178,17 +199,53 @@ class ResultsWriter:
             write_json(path, doc)
         except OSError as exc:
             # Never lose what ran: keep it where it can be written, and say so.
-            fd, fallback = tempfile.mkstemp(prefix="conformance-", suffix=".json")
-            os.close(fd)
-            write_json(fallback, doc)
-            note = "cannot write %s (%s); kept in %s" % (path, exc.strerror or exc, fallback)
-            path = fallback
+            self.failed = True
+            why = exc.strerror or str(exc)
+            kept, fallback_why = _keep_elsewhere(doc)
+            if kept:
+                note = "cannot write %s (%s); kept in %s" % (path, why, kept)
+                path = kept
+            else:
+                note = "cannot write %s (%s), nor a copy in %s (%s): the results of this " \
+                    "run are lost" % (path, why, tempfile.gettempdir(), fallback_why)
+                path = None
         self.written, self.note = path, note
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if self.written is None:
+        if self.written is None and not self.failed:
             return
         counts = count_outcomes(self.collector.cells)
         shown = ", ".join("%d %s" % (n, k) for k, n in sorted(counts.items())) or "no cells"
+        if self.written is None:
+            terminalreporter.write_line("conformance: %s (%s)" % (self.note, shown))
+            return
         text = "conformance: wrote %s (%s)" % (self.written, shown)
         terminalreporter.write_line(text + ("; " + self.note if self.note else ""))
+
+
+def _mergeable(base: dict) -> None:
+    """ResultsError unless every part of ``base`` is one a merge keeps as it is."""
+    extra = sorted(set(base) - set(raw.schema()["properties"]))
+    if extra:
+        raise ResultsError("a field this version does not know: %s" % ", ".join(extra))
+    for i, cell in enumerate(base["cells"]):
+        problem = raw.cell_problem(cell)
+        if problem:
+            raise ResultsError("cells.%d: %s" % (i, problem))
+
+
+def _keep_elsewhere(doc: dict):
+    """(path, None) of a copy of ``doc`` in $TMPDIR, or (None, why it failed)."""
+    name = "conformance-%s-" % ((doc.get("env") or {}).get("name") or "results")
+    try:
+        fd, fallback = tempfile.mkstemp(prefix=name, suffix=".json")
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    os.close(fd)
+    try:
+        write_json(fallback, doc)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(fallback)
+        return None, exc.strerror or str(exc)
+    return fallback, None
