@@ -53,6 +53,9 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--out", help="results file (default reports/raw/<env>.json)")
     parser.add_argument("--no-out", action="store_true",
                         help="write no results file (for a reproduction)")
+    parser.add_argument("--pythonpath", action="append", default=[], metavar="DIR",
+                        help="a directory the cases' code can import modules from, after "
+                             "each case's root (repeatable)")
     parser.add_argument("--show", action="store_true",
                         help="print what TF observed in every cell, passing ones too")
     parser.add_argument("--junit", help="also write JUnit XML to this path")
@@ -71,6 +74,8 @@ def main(argv: List[str]) -> int:
         pytest_args += ["-p", PLUGIN]
     for root in dict.fromkeys(case_root(p) for p in args.paths):
         pytest_args += ["--case-root", root]
+    for path in args.pythonpath:
+        pytest_args += ["--conformance-pythonpath", os.path.abspath(path)]
     if args.no_out:
         pytest_args.append("--no-conformance-out")
     if args.show:
