@@ -7,6 +7,7 @@ only when asked for.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import List, Optional
 
@@ -25,6 +26,17 @@ COMMANDS = {
     "upgrade-check": ("upgrade_check",
                       "what changes for these cases between two TF versions (runs both)"),
 }
+
+
+CALLER_DIR = "CONFORMANCE_CALLER_DIR"
+
+
+def user_path(path: str) -> str:
+    """A path the user typed, made absolute against the directory they typed it in:
+    ``./run`` changes into the project and names that directory in CONFORMANCE_CALLER_DIR;
+    without it, the current directory."""
+    return os.path.abspath(os.path.join(os.environ.get(CALLER_DIR) or os.getcwd(),
+                                        os.path.expanduser(path)))
 
 
 def _usage(out) -> None:

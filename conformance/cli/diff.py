@@ -20,6 +20,7 @@ from typing import List, Optional
 from ..errors import UsageError
 from ..matrix import diff
 from ..matrix.report import diff as render
+from . import user_path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    old, new = diff.load(args.old), diff.load(args.new)
+    old, new = diff.load(user_path(args.old)), diff.load(user_path(args.new))
     for side in (old, new):
         for problem in side.problems:
             print("problem: %s" % problem, file=sys.stderr)
