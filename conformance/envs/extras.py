@@ -9,8 +9,10 @@ A team keeps them beside its cases, in ``conformance.toml`` or in its ``pyprojec
 
 and ``--with PKG`` adds to ``with``. The nearest such file above the first case path is
 read. A case's code imports modules from its case root, then from the directory of this
-file (the team's project: ``modeling.py`` beside ``cases/``), then from ``pythonpath``. Each package is resolved together with the env's TF requirement, so it cannot move
-TF to another version; where the env's TF build is not the ``tensorflow`` project
+file (the team's project: ``modeling.py`` beside ``cases/``), then from ``pythonpath``.
+
+Each package is resolved together with the env's TF requirement, so it cannot move TF to
+another version; where the env's TF build is not the ``tensorflow`` project
 (``tensorflow-cpu==2.15.1``), ``tensorflow`` is excluded from the resolution, so a package
 that depends on it (tf-keras 2.15) cannot unpack a second TF build over the first. A
 package named without a version that TF releases in step with itself (the table's

@@ -10,7 +10,7 @@ import tensorflow as tf
 tf1 = tf.compat.v1
 
 
-class BertConfig(object):
+class BertConfig:
     def __init__(self, vocab_size=16, hidden_size=4, num_hidden_layers=2,
                  num_attention_heads=2, intermediate_size=8, max_position_embeddings=8,
                  type_vocab_size=2, initializer_range=0.02):
@@ -24,7 +24,7 @@ class BertConfig(object):
         self.initializer_range = initializer_range
 
 
-class BertModel(object):
+class BertModel:
     def __init__(self, config, input_ids, token_type_ids=None, scope=None):
         batch_size, seq_length = input_ids.shape.as_list()
         if token_type_ids is None:
