@@ -32,11 +32,14 @@ CALLER_DIR = "CONFORMANCE_CALLER_DIR"
 
 
 def user_path(path: str) -> str:
-    """A path the user typed, made absolute against the directory they typed it in:
-    ``./run`` changes into the project and names that directory in CONFORMANCE_CALLER_DIR;
-    without it, the current directory."""
-    return os.path.abspath(os.path.join(os.environ.get(CALLER_DIR) or os.getcwd(),
-                                        os.path.expanduser(path)))
+    """A path the user typed, taken from the directory they typed it in: ``./run`` changes
+    into the project and names that directory in CONFORMANCE_CALLER_DIR. Where that is the
+    current directory (or unset), the path stays as typed, so messages show it so."""
+    path = os.path.expanduser(path)
+    caller = os.environ.get(CALLER_DIR)
+    if os.path.isabs(path) or not caller or os.path.realpath(caller) == os.getcwd():
+        return path
+    return os.path.abspath(os.path.join(caller, path))
 
 
 def _usage(out) -> None:

@@ -178,7 +178,7 @@ def main_paths(paths: List[str]) -> List[str]:
         return ["cases"]
     from ..cli import user_path
 
-    resolved = [user_path(p) for p in paths]
+    resolved = [os.path.abspath(user_path(p)) for p in paths]
     missing = [p for p, r in zip(paths, resolved) if not os.path.exists(r)]
     if missing:
         raise UsageError("no such case file or directory: %s (relative to %s)" % (
