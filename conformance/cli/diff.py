@@ -7,8 +7,10 @@ version). When each holds one TF version and they differ, cells are matched acro
 
 Exit status: 0 when nothing got worse; 1 when a cell went from pass or xfail to fail,
 error, crash, timeout or xpass (``--fail-on semantic``: also any other outcome change or
-semantic behaviour change; ``--fail-on changed``: any difference at all); 2 on a usage
-error (a path that is not a result set).
+semantic behaviour change; ``--fail-on changed``: any difference at all; ``--fail-on
+failing``: any cell that fails in NEW, changed or not); 2 on a usage error (a path that is
+not a result set). The header counts each side's cells by outcome, and cells that fail on
+both sides are listed: "no differences" never hides a failure.
 """
 from __future__ import annotations
 
