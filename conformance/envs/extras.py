@@ -87,9 +87,10 @@ def for_row(row: versions.TFVersion, packages: Sequence[str]) -> Tuple[List[str]
         name = req.name.lower().replace("_", "-")
         if not str(req.specifier) and not req.url and name in versions.load_lockstep():
             pinned = row.lockstep(name)
-            if pinned is None:
-                notes.append("%s: no release for TF %s" % (name, row.minor))
-            elif pinned not in out:
+            note = "%s: no release for TF %s" % (name, row.minor)
+            if pinned is None and note not in notes:
+                notes.append(note)
+            elif pinned is not None and pinned not in out:
                 out.append(pinned)
         elif text not in out:
             out.append(text)
