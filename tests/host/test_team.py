@@ -55,12 +55,12 @@ def test_upgrade_check_runs_the_callers_cases_with_the_teams_settings(tmp_path, 
 
     monkeypatch.setattr(upgrade, "run_both", run_both)
     with pytest.raises(UsageError, match="stop here"):
-        upgrade_check.main(["--from", "2.15", "--to", "2.16", "cases", "--keep", "out"])
+        upgrade_check.main(["--from", "2.14", "--to", "2.16", "cases", "--keep", "out"])
     assert seen["paths"] == [str(project / "cases")]
     assert seen["workdir"] == str(project / "out")
     assert seen["pythonpath"] == (str(project), str(project / "src"))
-    # tf-keras for TF 2.15 is a package its env lacks: an env of its own; 2.16 has it
-    assert seen["names"][0] == "tf2.15-cpu-with-" + extras.tag(["tf-keras~=2.15.0"])
+    # tf-keras for TF 2.14 is a package its env lacks: an env of its own; 2.16 has it
+    assert seen["names"][0] == "tf2.14-cpu-with-" + extras.tag(["tf-keras~=2.14.0"])
     assert seen["names"][1] == "tf2.16-cpu"
 
 
@@ -140,8 +140,8 @@ def test_the_team_run_is_the_envs_python_with_the_teams_import_paths(tmp_path):
     ("1.15", [], "tf-keras: no release for TF 1.15"),   # Keras 2 is inside TF
     ("2.13", [], "tf-keras: no release for TF 2.13"),
     ("2.14", ["tf-keras~=2.14.0"], None),
-    ("2.15", ["tf-keras~=2.15.0"], None),
-    ("2.16", ["tf-keras~=2.16.0"], None),                # the row's own
+    ("2.15", ["tf-keras~=2.15.0"], None),                # the row's own (the table's keras)
+    ("2.16", ["tf-keras~=2.16.0"], None),
     ("nightly", ["tf-keras-nightly"], None),
 ])
 def test_tf_keras_gets_the_release_of_each_tf_minor(minor, wanted, note):
@@ -152,36 +152,40 @@ def test_tf_keras_gets_the_release_of_each_tf_minor(minor, wanted, note):
 
 def test_packages_the_table_has_add_nothing_and_reuse_the_matrix_env():
     assert extras.env_name(ROWS["2.16"], "cpu", None, ["tf-keras"]) == "tf2.16-cpu"
+    assert extras.env_name(ROWS["2.15"], "cpu", None, ["tf-keras"]) == "tf2.15-cpu"
     assert extras.env_name(ROWS["1.15"], "cpu", None, ["tf-keras"]) == "tf1.15-cpu"
-    name = extras.env_name(ROWS["2.15"], "cpu", None, ["tf-keras"])
-    other = extras.env_name(ROWS["2.15"], "cpu", None, ["tf-keras", "six"])
-    assert name.startswith("tf2.15-cpu-with-") and other != name  # another set, another env
+    name = extras.env_name(ROWS["2.14"], "cpu", None, ["tf-keras"])
+    other = extras.env_name(ROWS["2.14"], "cpu", None, ["tf-keras", "six"])
+    assert name.startswith("tf2.14-cpu-with-") and other != name  # another set, another env
     assert versions.parse_env_name(name) is None                 # not a matrix column
-    assert versions.split_env_name(name) == ("2.15", "cpu", None)
-    assert extras.requirements(ROWS["2.15"], "cpu", None, ["tf-keras", "six==1.16.0"]) == [
-        "tensorflow-cpu==2.15.1", "tf-keras~=2.15.0", "six==1.16.0"]
+    assert versions.split_env_name(name) == ("2.14", "cpu", None)
+    assert extras.requirements(ROWS["2.14"], "cpu", None, ["tf-keras", "six==1.16.0"]) == [
+        "tensorflow-cpu==2.14.1", "tf-keras~=2.14.0", "six==1.16.0"]
     assert versions.split_env_name("tf2.15-cpu-with-XYZ") is None
 
 
 def test_a_second_tf_build_is_excluded_where_the_build_is_another_project():
-    assert extras.excludes_tf(ROWS["2.15"], "cpu", ["tf-keras"])       # tensorflow-cpu
-    assert not extras.excludes_tf(ROWS["2.15"], "cpu", [])            # the matrix's env
+    assert extras.excludes_tf(ROWS["2.14"], "cpu", ["six"])           # tensorflow-cpu
+    assert extras.excludes_tf(ROWS["2.15"], "cpu", [])                # its tf-keras
+    assert not extras.excludes_tf(ROWS["2.14"], "cpu", [])            # the matrix's env
     assert not extras.excludes_tf(ROWS["2.16"], "cpu", ["tf-keras"])  # it is tensorflow
     with open(extras.EXCLUDE_TF, encoding="utf-8") as f:
         assert [ln for ln in f.read().splitlines() if not ln.startswith("#")] == ["tensorflow"]
 
 
 def test_the_tox_env_of_a_teams_packages(tmp_path):
-    """What tox builds: the table's requirements plus the package for that TF, and uv told
+    """What tox builds: the table's requirements plus the packages for that TF, and uv told
     to leave the `tensorflow` project out (tf-keras 2.15 depends on it)."""
-    name = extras.env_name(ROWS["2.15"], "cpu", None, ["tf-keras"])
+    name = extras.env_name(ROWS["2.15"], "cpu", None, ["tf-keras", "tabulate"])
     tox = os.path.join(ROOT, ".tools", "bin", "tox")
     if not os.path.exists(tox):
         pytest.skip("tox is not installed here (./run matrix installs it)")
-    env = dict(os.environ, **extras.exported(["tf-keras"]), CONFORMANCE_EXTRA_ENVS=name)
+    env = dict(os.environ, **extras.exported(["tf-keras", "tabulate"]),
+               CONFORMANCE_EXTRA_ENVS=name)
     proc = subprocess.run([tox, "config", "-e", name, "-k", "deps", "set_env"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
     assert "tensorflow-cpu==2.15.1" in proc.stdout and "tf-keras~=2.15.0" in proc.stdout
+    assert "tabulate" in proc.stdout
     assert "UV_EXCLUDE=%s" % extras.EXCLUDE_TF in proc.stdout
 
 
