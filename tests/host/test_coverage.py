@@ -22,11 +22,12 @@ def test_scan_counts_calls_parameters_and_references(make_project):
                      "VariableScope.reuse_variables": {"a"}}
     assert used["variable_scope"] == {"name_or_scope", "reuse"}
     assert used["get_variable"] == {"name", "shape", "regularizer"}
-    text = render("9.9", SIGS, users, used, {"variable_scope": {"reuse"}})
-    assert "| `get_variable` | 1 | — | `name`, `shape` | `initializer` |" in text
-    assert "| `variable_scope` | 1 | `reuse` | `name_or_scope` | `default_name` |" in text
+    text = render("9.9", SIGS, users, used, {"variable_scope": {"reuse"}},
+                  {"get_variable": ["name"]})
+    assert "| `get_variable` | 1 | — | `shape` | `name` | `initializer` |" in text
+    assert "| `variable_scope` | 1 | `reuse` | `name_or_scope` | — | `default_name` |" in text
     assert ("Passed but no effect observed yet: `variable_scope(name_or_scope)`, "
-            "`get_variable(name, shape)`.") in text
+            "`get_variable(shape)`.") in text
 
 
 def test_a_parameter_counts_only_where_leaving_it_out_changes_what_the_case_observes(
@@ -46,9 +47,10 @@ def test_a_parameter_counts_only_where_leaving_it_out_changes_what_the_case_obse
         runs.append(code)
         return ("reuse=True" in code, "[1]" in code)  # reuse and shape matter, nothing else
 
-    seen = effects(str(root / "cases"), SIGS, observe)
+    seen = effects(str(root / "cases"), SIGS, observe, {"get_variable": ["name"]})
     assert seen == {"variable_scope": {"reuse"}, "get_variable": {"shape"}}
-    # the base run, then one per argument: reuse, default_name, name_or_scope, shape
+    # the base run, then one per argument: reuse, default_name, name_or_scope, shape (not
+    # the required name)
     assert len(runs) == 5 and not any("default_name='d'" in r and "eager" in r for r in runs)
     assert list(without_each_argument("tf.get_variable('v', [1], initializer=i)", SIGS)) == [
         ("get_variable", "initializer", "tf.get_variable('v', [1])"),
