@@ -214,3 +214,19 @@ def test_bad_config_says_file_and_key_for_every_problem(tmp_path):
         % path,
         "%s: [tool.tf-scope-conformance].pythonpath: expected a list of strings, got [1]"
         % path]
+
+
+def test_run_finds_the_teams_project_above_its_cases(tmp_path):
+    """python -m conformance run (./run cell) puts the team's project on the import path
+    too, wherever it is run from: modeling.py beside cases/."""
+    from conformance.cli.run import project_dir
+
+    (tmp_path / "team" / "cases" / "deep").mkdir(parents=True)
+    case = tmp_path / "team" / "cases" / "deep" / "x.yaml"
+    assert project_dir(str(case)) is None
+    (tmp_path / "team" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert project_dir(str(case)) is None  # a pyproject.toml without our table
+    (tmp_path / "team" / "pyproject.toml").write_text("[tool.tf-scope-conformance]\n")
+    assert project_dir(str(case)) == str(tmp_path / "team")
+    (tmp_path / "team" / "cases" / "conformance.toml").write_text("")
+    assert project_dir(str(case)) == str(tmp_path / "team" / "cases")
