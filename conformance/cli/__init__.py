@@ -7,6 +7,7 @@ only when asked for.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import List, Optional
 
@@ -25,6 +26,20 @@ COMMANDS = {
     "upgrade-check": ("upgrade_check",
                       "what changes for these cases between two TF versions (runs both)"),
 }
+
+
+CALLER_DIR = "CONFORMANCE_CALLER_DIR"
+
+
+def user_path(path: str) -> str:
+    """A path the user typed, taken from the directory they typed it in: ``./run`` changes
+    into the project and names that directory in CONFORMANCE_CALLER_DIR. Where that is the
+    current directory (or unset), the path stays as typed, so messages show it so."""
+    path = os.path.expanduser(path)
+    caller = os.environ.get(CALLER_DIR)
+    if os.path.isabs(path) or not caller or os.path.realpath(caller) == os.getcwd():
+        return path
+    return os.path.abspath(os.path.join(caller, path))
 
 
 def _usage(out) -> None:

@@ -7,8 +7,10 @@ version). When each holds one TF version and they differ, cells are matched acro
 
 Exit status: 0 when nothing got worse; 1 when a cell went from pass or xfail to fail,
 error, crash, timeout or xpass (``--fail-on semantic``: also any other outcome change or
-semantic behaviour change; ``--fail-on changed``: any difference at all); 2 on a usage
-error (a path that is not a result set).
+semantic behaviour change; ``--fail-on changed``: any difference at all; ``--fail-on
+failing``: any cell that fails in NEW, changed or not); 2 on a usage error (a path that is
+not a result set). The header counts each side's cells by outcome, and cells that fail on
+both sides are listed: "no differences" never hides a failure.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typing import List, Optional
 from ..errors import UsageError
 from ..matrix import diff
 from ..matrix.report import diff as render
+from . import user_path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    old, new = diff.load(args.old), diff.load(args.new)
+    old, new = diff.load(user_path(args.old)), diff.load(user_path(args.new))
     for side in (old, new):
         for problem in side.problems:
             print("problem: %s" % problem, file=sys.stderr)

@@ -1,5 +1,7 @@
-"""``python -m conformance full``: build every TF environment, run the corpus in each,
-write the matrix (``./run matrix``)."""
+"""``python -m conformance full`` (``./run matrix``): build every TF environment, run the
+corpus in each, write the matrix into reports/. With PATHs: run YOUR cases instead, each
+TF version's environment with your packages (``--with``, or ``with`` in the cases'
+conformance.toml / [tool.tf-scope-conformance]), and write the same reports into --out."""
 from __future__ import annotations
 
 import argparse
@@ -7,14 +9,29 @@ import os
 import sys
 from typing import List
 
-from ..envs.orchestrate import Orchestrator, project_root, select_rows
-from . import matrix
+from ..envs import extras
+from ..envs.orchestrate import Orchestrator, Team, project_root, select_rows
+from ..envs.upgrade import main_paths
+from ..errors import UsageError
+from . import matrix, user_path
+
+TEAM_OUT = "conformance-reports"
 
 
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance full", description=__doc__)
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="your case files or directories, relative to where you are "
+                             "(default: the suite's corpus, cases/, into reports/)")
     parser.add_argument("--only", help="comma-separated TF minors (default: every row of the "
                                        "table)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="with PATHs: the directory the reports go to (default: %s/ "
+                             "in the current directory)" % TEAM_OUT)
+    parser.add_argument("--with", dest="packages", action="append", default=[],
+                        metavar="PKG", help="with PATHs: also install PKG in every TF "
+                        "environment, resolved against that TF (repeatable; tf-keras gets "
+                        "the release of each TF minor)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="environments run at once (default: CPU count)")
     parser.add_argument("--build-jobs", type=int, default=4,
@@ -25,10 +42,26 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--no-report", action="store_true", help="skip the matrix step")
     args = parser.parse_args(argv)
     root = project_root()
-    run = Orchestrator(root, select_rows(args.only), args.jobs, args.build_jobs)
+    team = None
+    if args.paths:
+        out = user_path(args.out or TEAM_OUT)
+        if os.path.realpath(out) == os.path.realpath(os.path.join(root, "reports")):
+            raise UsageError("--out %s is the suite's own reports/: name another directory "
+                             "for your cases' reports" % args.out)
+        paths = main_paths(args.paths)
+        team = Team(tuple(paths), out, extras.load(paths, args.packages))
+        if team.extras.packages or team.extras.pythonpath:
+            print("matrix: %s" % team.extras.describe(), flush=True)
+    elif args.out or args.packages:
+        raise UsageError("--out and --with go with your own case PATHs; the corpus runs in "
+                         "the table's environments and writes reports/")
+    run = Orchestrator(root, select_rows(args.only), args.jobs, args.build_jobs, team)
     run.run()
     status = 0
-    if not args.no_report:
+    if team and not args.no_report:
+        status = matrix.main(["--raw", run.raw, "--out", team.out]
+                             + (["--strict"] if args.strict else []))
+    elif not args.no_report:
         status = matrix.main(["--raw", run.raw, "--out", os.path.join(root, "reports")]
                              + (["--strict"] if args.strict else [])
                              # a partial run (--only) must not rewrite the corpus' findings

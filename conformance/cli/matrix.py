@@ -22,6 +22,7 @@ from ..matrix.model import Matrix
 from ..matrix.report import findings, view, write_all
 from ..results.files import write_text
 from ..vocabulary import ENV_STATUSES
+from . import user_path
 
 MAX_LISTED = 50
 
@@ -31,12 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m conformance matrix",
         description="Combine per-environment results into matrix.json/.md, index.html, badges.",
     )
-    p.add_argument("--raw", default=os.path.join("reports", "raw"),
+    p.add_argument("--raw", default=None,
                    help="directory of <env>.json result files (default: reports/raw)")
-    p.add_argument("--out", default="reports", help="output directory (default: reports)")
+    p.add_argument("--out", default=None, help="output directory (default: reports)")
     p.add_argument("--findings", metavar="PATH",
                    help="also write the behaviour changes as Markdown here (docs/findings.md)")
-    p.add_argument("--cases", metavar="DIR", default="cases",
+    p.add_argument("--cases", metavar="DIR", default=None,
                    help="the case files, for the findings' section on user reports "
                         "(default: cases, when it exists)")
     p.add_argument("--history", metavar="PATH",
@@ -81,6 +82,11 @@ def summary_lines(m: Matrix) -> List[str]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    # What the user names is relative to where they are; the defaults are the project's.
+    for name, default in (("raw", os.path.join("reports", "raw")), ("out", "reports"),
+                          ("cases", "cases"), ("findings", None), ("history", None)):
+        value = getattr(args, name)
+        setattr(args, name, user_path(value) if value is not None else default)
     if not os.path.isdir(args.raw):
         print("matrix: --raw %s: not a directory (expected the folder of <env>.json files)"
               % args.raw, file=sys.stderr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List
+from typing import List, Optional
 
 PLUGIN = "conformance.pytest_plugin"
 
@@ -32,6 +32,23 @@ def case_root(path: str) -> str:
     return path if os.path.isdir(path) else os.path.dirname(path)
 
 
+def project_dir(path: str) -> Optional[str]:
+    """The team's project above a case path: the nearest folder with a conformance.toml, or
+    a pyproject.toml with a [tool.tf-scope-conformance] table (envs/extras.py reads them on
+    the host); its modules (modeling.py beside cases/) are importable, as under ./run
+    matrix and ./run upgrade-check."""
+    for parent in [os.path.abspath(path)] + _ancestors(os.path.abspath(path)):
+        if os.path.isfile(os.path.join(parent, "conformance.toml")):
+            return parent
+        try:
+            with open(os.path.join(parent, "pyproject.toml"), encoding="utf-8") as f:
+                if "[tool.tf-scope-conformance]" in f.read():
+                    return parent
+        except (OSError, UnicodeDecodeError):
+            continue
+    return None
+
+
 def _ancestors(path: str) -> List[str]:
     out = []
     while os.path.dirname(path) != path:
@@ -53,6 +70,9 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--out", help="results file (default reports/raw/<env>.json)")
     parser.add_argument("--no-out", action="store_true",
                         help="write no results file (for a reproduction)")
+    parser.add_argument("--pythonpath", action="append", default=[], metavar="DIR",
+                        help="a directory the cases' code can import modules from, after "
+                             "each case's root (repeatable)")
     parser.add_argument("--show", action="store_true",
                         help="print what TF observed in every cell, passing ones too")
     parser.add_argument("--junit", help="also write JUnit XML to this path")
@@ -71,6 +91,9 @@ def main(argv: List[str]) -> int:
         pytest_args += ["-p", PLUGIN]
     for root in dict.fromkeys(case_root(p) for p in args.paths):
         pytest_args += ["--case-root", root]
+    projects = [project_dir(p) for p in args.paths]
+    for path in dict.fromkeys([p for p in projects if p] + args.pythonpath):
+        pytest_args += ["--conformance-pythonpath", os.path.abspath(path)]
     if args.no_out:
         pytest_args.append("--no-conformance-out")
     if args.show:

@@ -9,12 +9,14 @@ PATH defaults to the corpus; the point is a team's own cases. Exit codes are the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from typing import List
 
-from ..envs import upgrade
+from ..envs import extras, upgrade
 from ..envs.orchestrate import project_root
-from . import diff
+from ..matrix.diff import FAIL_ON
+from . import diff, user_path
 
 
 def main(argv: List[str]) -> int:
@@ -30,19 +32,34 @@ def main(argv: List[str]) -> int:
                         help="with --keras: the TF to run them on (default: the newest row)")
     parser.add_argument("paths", nargs="*", help="case files or directories (default: cases)")
     parser.add_argument("--format", choices=("text", "md", "json"), default="text")
-    parser.add_argument("--fail-on", choices=("worse", "semantic", "changed"), default="worse")
+    parser.add_argument("--fail-on", choices=sorted(FAIL_ON), default="worse",
+                        help="what makes the exit status 1 (default: worse; failing: any "
+                             "cell that fails on the new side)")
+    parser.add_argument("--with", dest="packages", action="append", default=[],
+                        metavar="PKG", help="also install PKG in both environments, "
+                        "resolved against each TF (repeatable; adds to `with` in the "
+                        "cases' conformance.toml or [tool.tf-scope-conformance])")
     parser.add_argument("--keep", metavar="DIR",
                         help="write the two raw results files here (default: a temp dir)")
     args = parser.parse_args(argv)
     root = project_root()
     sides = upgrade.sides_for(args.old, args.new, args.tf, args.keras)
     paths = upgrade.main_paths(args.paths)
+    team = extras.load(paths if args.paths else [], args.packages)
+    if team.packages or team.pythonpath:
+        upgrade.say("upgrade-check: %s" % team.describe())
+        sides = tuple(dataclasses.replace(s, packages=team.packages) for s in sides)
+        for side in sides:
+            for note in extras.for_row(side.row, team.packages)[1]:
+                upgrade.say("upgrade-check: %s" % note)
     started = time.monotonic()
     names = upgrade.prepare(root, sides)
     upgrade.say("upgrade-check: %s ready after %.1fs; running %s in both"
                 % (" and ".join(names), time.monotonic() - started, " ".join(args.paths)
                    or "cases"))
-    old, new = upgrade.run_both(root, names, paths, workdir=args.keep)
+    old, new = upgrade.run_both(root, names, paths,
+                                workdir=user_path(args.keep) if args.keep else None,
+                                pythonpath=team.pythonpath)
     upgrade.say("upgrade-check: ran in %.1fs; %s → %s:" % (
         time.monotonic() - started, sides[0].label, sides[1].label))
     return diff.main([old, new, "--format", args.format, "--fail-on", args.fail_on])

@@ -23,7 +23,7 @@ from ..errors import UsageError
 from ..execution.pool import gpu_absent_reason
 from ..results import raw
 from ..results.writer import count_outcomes, write_json
-from . import discovery, versions
+from . import discovery, extras, versions
 from .package import package_installed, stamp_package
 from .progress import Progress, corpus_cells
 from .scheduler import Scheduler
@@ -79,14 +79,25 @@ class Env:
     out: str  # its raw results file
 
 
+@dataclass(frozen=True)
+class Team:
+    """A team's own cases instead of the corpus: their paths (absolute), the directory
+    their reports go to, and their packages and import paths (envs.extras)."""
+    paths: Tuple[str, ...]
+    out: str
+    extras: extras.Extras = extras.Extras()
+
+
 class Orchestrator:
-    """One matrix run over ``rows`` (see the module docstring for its steps)."""
+    """One matrix run over ``rows`` (see the module docstring for its steps): the corpus
+    into reports/, or a ``team``'s cases into its own directory."""
 
     def __init__(self, root: str, rows: List[versions.TFVersion], jobs: int,
-                 build_jobs: int) -> None:
+                 build_jobs: int, team: Optional[Team] = None) -> None:
         self.root, self.rows, self.jobs, self.build_jobs = root, rows, jobs, build_jobs
+        self.team = team
         self.tox = tox_command()
-        self.raw = os.path.join(root, "reports", "raw")
+        self.raw = os.path.join(team.out if team else os.path.join(root, "reports"), "raw")
         self.progress = Progress()
         self.failed: List[str] = []
         self.timing = {"build": 0.0, "run": 0.0}
@@ -100,6 +111,12 @@ class Orchestrator:
         self.env = dict(os.environ,
                         CONFORMANCE_WORKERS=os.environ.get("CONFORMANCE_WORKERS", "0"),
                         **discovery.exported())
+        if self.team:  # run without tox: what tox.ini's set_env gives its runs
+            self.env.update(PYTHONDONTWRITEBYTECODE="", TF_CPP_MIN_LOG_LEVEL=os.environ.get(
+                "TF_CPP_MIN_LOG_LEVEL", "2"))
+            # the envs with the team's packages are tox's too (toxfile.py)
+            self.env.update(extras.exported(self.packages), CONFORMANCE_EXTRA_ENVS=",".join(
+                e.name for e in runnable if versions.parse_env_name(e.name) is None))
         if runnable:
             self.env.update(self.progress.start())
             try:
@@ -122,8 +139,8 @@ class Orchestrator:
         idle: List[Tuple[str, str]] = []
         for row in self.rows:
             for device in versions.DEVICES:
-                env = Env(row, device, row.env_name(device),
-                          os.path.join(self.raw, row.env_name(device) + ".json"))
+                name = extras.env_name(row, device, None, self.packages)
+                env = Env(row, device, name, os.path.join(self.raw, name + ".json"))
                 found = discovery.find_any(row.pythons)
                 if device == "gpu" and gpu_reason:
                     idle.append((env.name, self._placeholder(env, "not_run", gpu_reason)))
@@ -134,9 +151,19 @@ class Orchestrator:
                     runnable.append(env)
         runnable.reverse()
         runnable.sort(key=lambda e: -_previous_duration(e.out))
-        files, cells = corpus_cells(os.path.join(self.root, "cases"))
-        self.progress.plan([e.name for e in runnable], idle, files, cells)
+        counts = [corpus_cells(p) for p in (self.team.paths if self.team else
+                                            [os.path.join(self.root, "cases")])]
+        self.progress.plan([e.name for e in runnable], idle, sum(c[0] for c in counts),
+                           sum(c[1] for c in counts))
+        if self.team:
+            for row in self.rows:
+                for note in extras.for_row(row, self.packages)[1]:
+                    self.progress.say("plan", note)
         return runnable
+
+    @property
+    def packages(self) -> Tuple[str, ...]:
+        return self.team.extras.packages if self.team else ()
 
     def _placeholder(self, env: Env, status: str, reason: str) -> str:
         """Write the results file of an env that does not run; returns what to say."""
@@ -198,8 +225,7 @@ class Orchestrator:
         started = time.monotonic()
         # --no-progress: only pytest's summary is shown (on failure), and tox would start a
         # thread for each progress letter it relays.
-        proc = subprocess.run(self.tox + ["run", "-e", env.name, "--skip-pkg-install", "--",
-                                          "--no-progress"], cwd=self.root, env=self.env,
+        proc = subprocess.run(self.command(env), cwd=self.root, env=self.env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         status, output = proc.returncode, proc.stdout.decode("utf-8", "replace")
         took = time.monotonic() - started
@@ -212,6 +238,20 @@ class Orchestrator:
             return
         self.progress.say(env.name, "done in %.1fs: %s" % (took, _counts(env.out)),
                           finished=True)
+
+
+    def command(self, env: Env) -> List[str]:
+        """The run of one env: the corpus through tox (tox.ini's commands); a team's cases
+        with the env's own Python, its results file in the team's directory."""
+        if not self.team:
+            return self.tox + ["run", "-e", env.name, "--skip-pkg-install", "--",
+                               "--no-progress"]
+        junit = os.path.join(os.path.dirname(self.raw), "junit", env.name + ".xml")
+        return ([os.path.join(self.root, ".tox", env.name, "bin", "python"), "-m",
+                 "conformance", "run", *self.team.paths, "--devices", env.device,
+                 "--env-name", env.name, "--out", env.out, "--junit", junit, "-q",
+                 "--no-progress", "-n", self.env.get("CONFORMANCE_WORKERS", "0")]
+                + [a for p in self.team.extras.pythonpath for a in ("--pythonpath", p)])
 
 
 def select_rows(only: Optional[str]) -> List[versions.TFVersion]:

@@ -30,7 +30,9 @@ def corpus_cells(cases_dir: str) -> Tuple[int, int]:
     """(case files, cells per device) of a corpus: each file's top-level ``modes: [...]``,
     else every mode. A quick count for the plan; the loader is what decides."""
     files = cells = 0
-    for path in glob.glob(os.path.join(cases_dir, "**", "*.yaml"), recursive=True):
+    found = ([cases_dir] if os.path.isfile(cases_dir) else
+             glob.glob(os.path.join(cases_dir, "**", "*.y*ml"), recursive=True))
+    for path in found:
         files += 1
         try:
             with open(path, encoding="utf-8") as f:
@@ -77,7 +79,8 @@ class Progress:
                 self._print("plan: no environment can run here")
             grouped: Dict[Tuple[str, str], List[str]] = {}
             for name, text in idle:
-                grouped.setdefault((name.rsplit("-", 1)[-1], text), []).append(name)
+                device = "gpu" if "-gpu" in name else name.rsplit("-", 1)[-1]
+                grouped.setdefault((device, text), []).append(name)
             for (device, text), names in grouped.items():
                 self._print("%s: %s (%s)" % (device, text, "%d envs" % len(names)
                                              if len(names) > 3 else ", ".join(names)))

@@ -15,12 +15,12 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from packaging.version import InvalidVersion, Version
 
 from ..errors import UsageError
-from . import discovery, versions
+from . import discovery, extras, versions
 from .orchestrate import tox_command
 from .package import package_installed, stamp_package
 
@@ -31,9 +31,13 @@ class Side:
     another (``keras3``)."""
     row: versions.TFVersion
     keras3: Optional[str] = None
+    packages: Tuple[str, ...] = ()  # a team's own (envs.extras)
 
     def env_name(self, device: str) -> str:
-        return self.row.env_name(device, self.keras3)
+        return extras.env_name(self.row, device, self.keras3, self.packages)
+
+    def requirements(self, device: str) -> List[str]:
+        return extras.requirements(self.row, device, self.keras3, self.packages)
 
     @property
     def label(self) -> str:
@@ -105,12 +109,13 @@ def prepare(root: str, sides, device: str = "cpu") -> List[str]:
                                             discovery.missing_reason(side.row.pythons)))
         names.append(side.env_name(device))
     current = all(os.path.exists(_python(root, n)) and
-                  built_from(root, n) == sorted(side.row.requirements(device, side.keras3))
+                  built_from(root, n) == sorted(side.requirements(device))
                   for n, side in zip(names, sides))
     if current and package_installed(root, names):
         return names
-    extra = [n for n, side in zip(names, sides) if side.keras3]
-    env = dict(os.environ, **discovery.exported(), CONFORMANCE_EXTRA_ENVS=",".join(extra))
+    extra = [n for n in names if versions.parse_env_name(n) is None]
+    env = dict(os.environ, **discovery.exported(), **extras.exported(sides[0].packages),
+               CONFORMANCE_EXTRA_ENVS=",".join(extra))
     installed = package_installed(root, names)
     proc = subprocess.run(
         tox_command() + ["run-parallel", "--notest", "-p", "2", "--parallel-no-spinner",
@@ -139,7 +144,7 @@ def _python(root: str, env: str) -> str:
 
 
 def run_both(root: str, names: List[str], paths: List[str], device: str = "cpu",
-             workdir: Optional[str] = None) -> List[str]:
+             workdir: Optional[str] = None, pythonpath: Sequence[str] = ()) -> List[str]:
     """Run the cases in both environments at once; the two raw files, old first."""
     workdir = workdir or tempfile.mkdtemp(prefix="conformance-upgrade-")
     os.makedirs(workdir, exist_ok=True)  # --keep DIR: made if missing
@@ -152,7 +157,8 @@ def run_both(root: str, names: List[str], paths: List[str], device: str = "cpu",
         log = open(os.path.join(workdir, name + ".log"), "w")  # noqa: SIM115 - closed below
         procs.append((subprocess.Popen(
             [_python(root, name), "-m", "conformance", "run", *paths, "--devices", device,
-             "--env-name", name, "--out", out, "-q", "--no-progress"],
+             "--env-name", name, "--out", out, "-q", "--no-progress"]
+            + [arg for p in pythonpath for arg in ("--pythonpath", p)],
             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT), log, name))
     for proc, log, name in procs:
         status = proc.wait()
@@ -166,12 +172,18 @@ def run_both(root: str, names: List[str], paths: List[str], device: str = "cpu",
 
 
 def main_paths(paths: List[str]) -> List[str]:
+    """The case paths the user named, absolute (relative ones are the caller's: see
+    cli.user_path); the corpus when none."""
     if not paths:
         return ["cases"]
-    missing = [p for p in paths if not os.path.exists(p)]
+    from ..cli import user_path
+
+    resolved = [os.path.abspath(user_path(p)) for p in paths]
+    missing = [p for p, r in zip(paths, resolved) if not os.path.exists(r)]
     if missing:
-        raise UsageError("no such case file or directory: %s" % ", ".join(missing))
-    return [os.path.abspath(p) for p in paths]
+        raise UsageError("no such case file or directory: %s (relative to %s)" % (
+            ", ".join(missing), user_path(".")))
+    return resolved
 
 
 def say(text: str) -> None:

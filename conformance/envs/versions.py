@@ -5,6 +5,7 @@ Read by ``toxfile.py`` (tox envs) and by the orchestrator. Host side only.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
@@ -42,9 +43,24 @@ class TFVersion:
         return ([main] + list(self.pins) + ([self.keras] if self.keras else [])
                 + (["keras==%s" % keras3] if keras3 else []))
 
-    def env_name(self, device: str, keras3: Optional[str] = None) -> str:
-        """tf2.16-cpu; with another Keras 3 than the row's: tf2.16-cpu-keras3.6.0."""
-        return "tf%s-%s%s" % (self.minor, device, "-keras" + keras3 if keras3 else "")
+    def env_name(self, device: str, keras3: Optional[str] = None,
+                 extras: Optional[str] = None) -> str:
+        """tf2.16-cpu; with another Keras 3 than the row's: tf2.16-cpu-keras3.6.0; with a
+        team's packages (``extras``: their tag, envs.extras.tag): tf2.16-cpu-with-1a2b3c4d."""
+        return "tf%s-%s%s%s" % (self.minor, device, "-keras" + keras3 if keras3 else "",
+                                "-with-" + extras if extras else "")
+
+    def lockstep(self, name: str) -> Optional[str]:
+        """The requirement for this TF of a package released once per TF minor (the table's
+        [lockstep]: tf-keras -> tf-keras~=2.15.0), or None where it has no release."""
+        first = load_lockstep().get(name)
+        if first is None:
+            return None
+        if self.keras and project(self.keras).replace("-nightly", "") == name:
+            return self.keras  # the row installs it already (tf-keras~=2.16.0, the nightly's)
+        if self.optional or _version(self.minor) < _version(first):
+            return None
+        return "%s~=%s.0" % (name, self.minor)
 
 
 def load(path: str = TABLE, optional: bool = False) -> List[TFVersion]:
@@ -63,6 +79,17 @@ def load(path: str = TABLE, optional: bool = False) -> List[TFVersion]:
     return sorted(rows, key=lambda r: (r.optional, _version(r.minor)))
 
 
+def load_lockstep(path: str = TABLE) -> Dict[str, str]:
+    """The table's [lockstep]: package -> the first TF minor it has a release for."""
+    with open(path, "rb") as f:
+        return dict(tomllib.load(f).get("lockstep", {}))
+
+
+def project(requirement: str) -> str:
+    """"tf-keras~=2.16.0" -> "tf-keras"."""
+    return re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
 def _version(minor: str) -> Version:
     try:
         return Version(minor)
@@ -76,16 +103,27 @@ def env_names(rows: Optional[List[TFVersion]] = None) -> List[str]:
 
 
 def parse_env_name(name: str) -> Optional[tuple]:
-    """"tf2.16-cpu" -> ("2.16", "cpu"); None for other names (a Keras env included)."""
+    """"tf2.16-cpu" -> ("2.16", "cpu"); None for other names (a Keras env, or one with a
+    team's packages, included)."""
     parsed = split_env_name(name)
-    return parsed[:2] if parsed and parsed[2] is None else None
+    return parsed[:2] if parsed and parsed[2] is None and not extras_tag(name) else None
+
+
+def extras_tag(name: str) -> Optional[str]:
+    """"tf2.15-cpu-with-1a2b3c4d" -> "1a2b3c4d"; None without a team's packages."""
+    _, sep, tag = name.partition("-with-")
+    return tag if sep and re.fullmatch(r"[0-9a-f]{8}", tag) else None
 
 
 def split_env_name(name: str) -> Optional[tuple]:
     """"tf2.16-cpu" -> ("2.16", "cpu", None); "tf2.16-cpu-keras3.6.0" -> ("2.16", "cpu",
-    "3.6.0"); None for other names."""
+    "3.6.0"); None for other names. A team's packages (``-with-TAG``, extras_tag) are not
+    part of the answer."""
     if not name.startswith("tf") or "-" not in name:
         return None
+    if "-with-" in name and not extras_tag(name):
+        return None
+    name = name.split("-with-")[0]
     minor, _, rest = name[2:].partition("-")
     device, _, keras3 = rest.partition("-keras")
     if device not in DEVICES or (keras3 == "" and rest != device) or not is_version(keras3 or "0"):

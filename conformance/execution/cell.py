@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import shlex
 import time
-from typing import Callable, Dict, Optional, Union
+from typing import Callable, Dict, Optional, Sequence, Union
 
 from ..case.choose import Choice, choose
 from ..case.compare import compare
@@ -63,11 +63,12 @@ def run(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = Non
 
 def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = None,
           local_versions: Optional[Versions] = None, ahead: bool = False,
-          fresh: bool = False) -> Optional[Started]:
+          fresh: bool = False, paths: Sequence[str] = ()) -> Optional[Started]:
     """Send the cell to its executor process without waiting for the reply. ahead=True
     (sending a later cell while an earlier one runs): only if the process is up and has at
     most one request in hand, else returns None, having done nothing; it never starts a
-    process or waits for one. fresh=True: in a worker forked for this one cell (--verify)."""
+    process or waits for one. fresh=True: in a worker forked for this one cell (--verify).
+    ``paths``: directories the code may import modules from (its case root first)."""
     key = profile_key(case, mode, device)
     absent = gpu_absent_reason() if device == "gpu" else None  # then the cell is a skip
     server = None
@@ -107,10 +108,11 @@ def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = N
     request = wire.Request(id=0, code=case.code, code_line=case.code_line, file=case.file,
                            mode=mode, device=device, probe=case.probe(),
                            timeout=case.timeout,
-                           isolate=fresh or own_process_reason(case.code) is not None)
+                           isolate=fresh or own_process_reason(case.code) is not None,
+                           paths=list(paths))
     return Pending(record, choice, server, server.submit(request),
                    lambda: finish(start(case, mode, device, pool, env, local_versions,
-                                        fresh=fresh)))
+                                        fresh=fresh, paths=paths)))
 
 
 def finish(started: Started) -> CellRecord:

@@ -1,10 +1,12 @@
 """Facts about the current environment, gathered without importing TensorFlow."""
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import platform
 import sys
-from typing import Dict, Optional
+from typing import Dict, Iterator, List, Optional
 
 if sys.version_info >= (3, 8):
     from importlib import metadata
@@ -62,3 +64,26 @@ def versions() -> Dict[str, Optional[str]]:
     """What variants' `when: {tf, python, keras}` are matched against."""
     env = environment()
     return {"tf": env["tf"], "python": env["python"], "keras": env["keras"]}
+
+
+@contextlib.contextmanager
+def importable(paths: List[str]) -> Iterator[None]:
+    """While a cell runs, its code imports modules from ``paths`` (its case root first):
+    they go first on sys.path. Afterwards sys.path is as it was, and the modules loaded
+    from them leave sys.modules, so that the next cell in this process imports them afresh
+    (a module's own state is one cell's, and two case roots may each have a modeling.py)."""
+    if not paths:
+        yield
+        return
+    before, loaded = list(sys.path), set(sys.modules)
+    dirs = tuple(os.path.join(os.path.abspath(p), "") for p in paths)
+    sys.path[:0] = [os.path.abspath(p) for p in paths]
+    try:
+        yield
+    finally:
+        sys.path[:] = before
+        for name in set(sys.modules) - loaded:
+            where = getattr(sys.modules[name], "__file__", None) or ""
+            # An installed package (a virtualenv inside the project) stays loaded.
+            if where.startswith(dirs) and "-packages" + os.sep not in where:
+                del sys.modules[name]

@@ -13,7 +13,7 @@ import time
 import warnings
 
 from ..vocabulary import GRAPH_MODES
-from . import observe
+from . import environment, observe
 
 tf = None      # tensorflow.compat.v1, bound by setup()
 tf2 = None     # tensorflow.compat.v2
@@ -222,7 +222,8 @@ def run_cell(req) -> dict:
     ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
     preset = set(ns) | {"__builtins__"}
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _fresh_warnings():
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _fresh_warnings(), \
+            environment.importable(req.paths):
         start, start_cpu = time.perf_counter(), time.process_time()
         graph, values, raised = _execute(code, ns, req)
         # The code's time ends here, before the runner describes what happened.

@@ -16,7 +16,7 @@ import os
 import select
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 # What a Reply's outcome can be (the cell's own outcome is decided by execution.cell):
 #   ok       the code ran (or raised): ``observed`` says what happened
@@ -44,6 +44,9 @@ class Request:
     # Run in a fresh process of its own, thrown away after it (the code may change
     # process-wide state: see execution.isolation).
     isolate: bool = False
+    # Directories the code may import modules from, first on sys.path while it runs (the
+    # case root, then configured ones: environment.importable).
+    paths: List[str] = field(default_factory=list)
 
 
 @dataclass

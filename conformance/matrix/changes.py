@@ -40,8 +40,48 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _diff(old: Dict[str, str], new: Dict[str, str]) -> List[str]:
-    return ["%s: %s → %s" % (k, old.get(k, "none"), new.get(k, "none"))
+    return ["%s: %s" % (k, _value_change(old.get(k), new.get(k)))
             for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+LONG = 80  # a pair of values longer than this (their JSON text) is told by what differs
+SHOWN = 5  # items named per side of a long list's change; the rest counted
+
+
+def _value_change(old: Optional[str], new: Optional[str]) -> str:
+    """``old → new``; for two long lists, the items only one side has (−gone, +new)."""
+    a, b = _json(old), _json(new)
+    if (isinstance(a, list) and isinstance(b, list)
+            and len(old or "") + len(new or "") > LONG):
+        gone = [x for x in a if x not in b]
+        added = [x for x in b if x not in a]
+        if not gone and not added:
+            what = ("the same items in another order" if sorted(map(json.dumps, a)) ==
+                    sorted(map(json.dumps, b)) else "the same items, other repeats")
+            return "%d items → %d: %s" % (len(a), len(b), what)
+        items = (["−" + _item(x) for x in gone[:SHOWN]] + ["+" + _item(x) for x in added[:SHOWN]])
+        more = max(0, len(gone) - SHOWN) + max(0, len(added) - SHOWN)
+        return "%d items → %d: %s%s" % (len(a), len(b), ", ".join(items),
+                                          ", and %d more" % more if more else "")
+    return "%s → %s" % (old if old is not None else "none", new if new is not None else "none")
+
+
+def _json(text: Optional[str]) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _item(value: Any) -> str:
+    return _short(value if isinstance(value, str) else json.dumps(value), 50)
+
+
+def _error(error: Optional[Tuple[str, str]]) -> str:
+    """"ValueError: first line of its message" (shortened), or "none"."""
+    if not error:
+        return "none"
+    return "%s: %s" % (error[0], _short(error[1])) if error[1] else error[0]
 
 
 def describe(old: Cell, new: Cell, signatures: Optional[Dict[int, Any]] = None
@@ -68,7 +108,7 @@ def describe(old: Cell, new: Cell, signatures: Optional[Dict[int, Any]] = None
                 ", ".join("=".join(g) for g in s) or "none" for s in (a[1], b[1])))
         ea, eb = a[2], b[2]
         if ea != eb and (ea is None or eb is None or ea[0] != eb[0]):
-            parts.append("error: %s → %s" % (ea[0] if ea else "none", eb[0] if eb else "none"))
+            parts.append("error: %s → %s" % (_error(ea), _error(eb)))
         elif ea != eb:
             parts.append("error: %s: %r → %r" % (ea[0], _short(ea[1]), _short(eb[1])))
         parts += _diff(dict(a[3]), dict(b[3]))

@@ -32,12 +32,17 @@ from .model import Cell
 
 CellKey = Tuple[str, str, str, str]
 FORMAT = "conformance-diff"
-FORMAT_VERSION = 1
-# --fail-on: the kinds that make the exit status 1.
+# 1: the first.
+# 2: "outcomes" (cells per outcome on each side) and "failing_both" (cells that fail on
+#    both sides, the same way or not), so that "no differences" never hides failures.
+FORMAT_VERSION = 2
+# --fail-on: the kinds that make the exit status 1 ("failing": any cell that fails on the
+# new side, whether or not it changed).
 FAIL_ON = {
     "worse": ("worse",),
     "semantic": ("worse", "better", "semantic"),
     "changed": ("worse", "better", "semantic", "wording", "added", "removed"),
+    "failing": ("worse",),
 }
 WAS_GOOD = frozenset(("pass", "xfail"))
 
@@ -52,6 +57,16 @@ class ResultSet:
     def minors(self) -> List[str]:
         return sorted({k[1] for k in self.cells}, key=groups.version_key)
 
+    def outcomes(self) -> Dict[str, int]:
+        """Cells per outcome, most first (then by name)."""
+        counts: Dict[str, int] = {}
+        for cell in self.cells.values():
+            counts[cell.outcome or "none"] = counts.get(cell.outcome or "none", 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def failing(self) -> int:
+        return sum(1 for c in self.cells.values() if c.outcome in FAILING)
+
 
 @dataclass
 class Diff:
@@ -62,11 +77,15 @@ class Diff:
     # cell -> (outcome before, outcome after); None where the cell is absent
     outcomes: Dict[CellKey, Tuple[Optional[str], Optional[str]]]
     across: Optional[Tuple[str, str]] = None  # (old minor, new minor) when matched across
+    # cells that fail on both sides (in the new side's keys), with their two outcomes
+    failing_both: Dict[CellKey, Tuple[str, str]] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return sum(len(g.cells) for g in self.groups if g.kind == kind)
 
     def status(self, fail_on: str = "worse") -> int:
+        if fail_on == "failing" and self.new.failing():
+            return 1
         return 1 if any(g.kind in FAIL_ON[fail_on] for g in self.groups) else 0
 
 
@@ -116,6 +135,7 @@ def compare(old: ResultSet, new: ResultSet) -> Diff:
         old_cells = {(k[0], across[1], k[2], k[3]): c for k, c in old.cells.items()}
     items = []
     outcomes: Dict[CellKey, Tuple[Optional[str], Optional[str]]] = {}
+    failing_both: Dict[CellKey, Tuple[str, str]] = {}
     compared = 0
     signatures: Dict[int, object] = {}
     for key in sorted(set(old_cells) | set(new.cells),
@@ -126,6 +146,8 @@ def compare(old: ResultSet, new: ResultSet) -> Diff:
             detail = "%s: %s" % (kind, (b or a).outcome)
         else:
             compared += 1
+            if a.outcome in FAILING and b.outcome in FAILING:
+                failing_both[key] = (a.outcome, b.outcome)
             detail = describe(a, b, signatures) or ""
             if a.outcome != b.outcome and "outcome: " not in detail:
                 detail = "; ".join(p for p in (detail, "outcome: %s → %s" % (
@@ -135,7 +157,7 @@ def compare(old: ResultSet, new: ResultSet) -> Diff:
             kind = _kind(a, b, signatures)
         outcomes[key] = (a.outcome if a else None, b.outcome if b else None)
         items.append(("", kind, detail, key))
-    return Diff(old, new, compared, groups.group(items), outcomes, across)
+    return Diff(old, new, compared, groups.group(items), outcomes, across, failing_both)
 
 
 def _kind(a: Cell, b: Cell, signatures) -> str:

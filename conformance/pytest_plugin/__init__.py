@@ -37,17 +37,25 @@ from .writer import ResultsWriter
 __all__ = ["CaseFile", "CaseItem"]
 
 INI_ROOTS = "conformance_cases"
+INI_PYTHONPATH = "conformance_pythonpath"
 
 
 def pytest_addoption(parser) -> None:
     parser.addini(INI_ROOTS, type="linelist", default=[],
                   help="directories of YAML conformance cases (relative to the rootdir); "
                        "the plugin collects nothing unless this or --case-root is set")
+    parser.addini(INI_PYTHONPATH, type="linelist", default=[],
+                  help="directories a case's code can import modules from (relative to the "
+                       "rootdir), after the case root itself")
     group = parser.getgroup("conformance", "TF scope conformance cases (*.yaml)")
     group.addoption("--case-root", action="append", default=None, metavar="DIR",
                     help="a directory of cases to collect (repeatable); case ids are "
                          "relative to it. Turns the plugin on, like the ini option "
                          "%s" % INI_ROOTS)
+    group.addoption("--conformance-pythonpath", action="append", default=None,
+                    metavar="DIR", help="a directory a case's code can import modules from "
+                    "(repeatable), after its case root; adds to the ini option %s"
+                    % INI_PYTHONPATH)
     group.addoption("--modes", default=None, metavar="LIST",
                     help="comma-separated execution modes to run (default: %s)" % ",".join(MODES))
     group.addoption("--devices", default=None, metavar="LIST",
@@ -97,6 +105,7 @@ def _choice(config, option: str, allowed) -> tuple:
 
 def pytest_configure(config) -> None:
     config.stash[roots.ROOTS] = case_roots = roots.configured(config, INI_ROOTS)
+    config.stash[roots.PYTHONPATH] = roots.import_paths(config, INI_PYTHONPATH)
     if not case_roots:
         return  # not asked: collect nothing, write nothing
     config.stash[POOL] = Pool()

@@ -34,8 +34,10 @@ def format_failure(rec: CellRecord) -> str:
     return "\n".join(lines)
 
 
-def observed_lines(rec: CellRecord) -> list:
-    """What TF did in a cell: names, identity groups, error, the values asked for."""
+def observed_lines(rec: CellRecord, whole: bool = False) -> list:
+    """What TF did in a cell: names, identity groups, error, the values asked for;
+    ``whole``: every value in full (no "..."), the error's whole message and what the code
+    printed."""
     lines = []
     observed = rec.observed
     if observed:
@@ -44,11 +46,18 @@ def observed_lines(rec: CellRecord) -> list:
             lines.append("  observed names: " + ", ".join("%s=%s" % kv for kv in names.items()))
         if observed.get("groups"):
             lines.append("  observed identity groups: %s" % observed["groups"])
-        if observed.get("error"):
-            lines.append("  observed error: " + error_line(observed["error"]))
+        error = observed.get("error")
+        if error:
+            message = str(error.get("message") or "").strip() if whole else ""
+            lines.append("  observed error: " + (
+                "%s: %s" % (error.get("type"), message.replace("\n", "\n    "))
+                if "\n" in message else error_line(error)))
         for kind in ("values", "equals"):
             if observed.get(kind):
-                lines.append("  observed %s: %s" % (kind, _short(observed[kind], 200)))
+                lines.append("  observed %s: %s" % (kind, json.dumps(observed[kind])
+                                                   if whole else _short(observed[kind], 200)))
+        if whole and observed.get("stdout"):
+            lines.append("  printed: " + observed["stdout"].rstrip().replace("\n", "\n    "))
     return lines
 
 
@@ -57,4 +66,4 @@ def show(rec: CellRecord) -> str:
     head = "%s [%s-%s] %s" % (rec.case, rec.mode, rec.device, (rec.outcome or "").upper())
     if rec.reason:
         head += ": " + rec.reason.strip().splitlines()[0]
-    return "\n".join([head] + observed_lines(rec))
+    return "\n".join([head] + observed_lines(rec, whole=True))

@@ -17,6 +17,7 @@ from ..execution import cell
 from ..execution.pool import Pool
 from ..results.record import CellRecord
 from ..vocabulary import FAILING
+from . import roots
 from .failure_text import format_failure
 
 POOL = pytest.StashKey[Pool]()
@@ -85,8 +86,11 @@ class CaseItem(pytest.Item):
         config = self.config
         timeout = config.getoption("cell_timeout")
         case = self.case if timeout is None else dataclasses.replace(self.case, timeout=timeout)
+        # The case's code imports modules beside it (its case root), then configured ones.
+        paths = [str(self.parent.case_root)] + config.stash[roots.PYTHONPATH]
         return cell.start(case, self.mode, self.device, config.stash[POOL],
-                          env=config.getoption("conformance_env"), ahead=ahead, fresh=fresh)
+                          env=config.getoption("conformance_env"), ahead=ahead, fresh=fresh,
+                          paths=paths)
 
     def runtest(self) -> None:
         sent_ahead = isinstance(self.started, cell.Pending)  # not a record finished early

@@ -11,6 +11,7 @@ import pytest
 
 SUFFIXES = (".yaml", ".yml")
 ROOTS = pytest.StashKey[List[Path]]()
+PYTHONPATH = pytest.StashKey[List[str]]()  # where a case's code imports from, after its root
 LOOPS = pytest.StashKey[List[str]]()
 VISITED = pytest.StashKey[dict]()  # real path -> the path it was first collected as
 
@@ -24,6 +25,14 @@ def configured(config, ini_name: str) -> List[Path]:
     else:
         paths = [Path(config.rootpath, p) for p in config.getini(ini_name)]
     return [p for p in dict.fromkeys(paths)]
+
+
+def import_paths(config, ini_name: str) -> List[str]:
+    """The directories, after each case's own root, that a case's code imports from: the
+    ini option's (relative to the rootdir), then ``--conformance-pythonpath``."""
+    paths = [os.path.join(str(config.rootpath), p) for p in config.getini(ini_name)]
+    paths += [os.path.abspath(p) for p in config.getoption("conformance_pythonpath") or []]
+    return list(dict.fromkeys(paths))
 
 
 def root_of(path: Path, case_roots: List[Path]) -> Optional[Path]:

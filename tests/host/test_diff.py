@@ -143,3 +143,43 @@ def test_markdown_fits_a_pull_request_comment(tmp_path, capsys):
     cells = [line for line in text.splitlines() if line.startswith("  ")]
     assert len(text) > 60000 and sum("pass → " in line for line in cells) == json.loads(
         _diff(capsys, old, new.dir, "--format", "json")[1])["counts"]["worse"]
+
+
+# -- failures are never hidden behind "no differences" ---------------------------------
+
+FAILING_BOTH = [cell("a/one", "v1", names={"v": "s/v:0"}),
+                cell("a/two", "v1", outcome="fail", error="ModuleNotFoundError: No module "
+                     "named 'modeling'\nmore"),
+                cell("a/three", "v1", outcome="error", names={"v": "x:0"},
+                     reason="executor error: TF failed to import")]
+
+
+def test_cells_failing_on_both_sides_are_counted_and_listed(tmp_path, capsys):
+    old, new = _sets(tmp_path, FAILING_BOTH, FAILING_BOTH, minors=("2.15", "2.16"))
+    status, out, _ = _diff(capsys, old, new)
+    assert status == 0  # nothing got worse
+    lines = out.splitlines()
+    assert lines[0].endswith("(3 cells, TF 2.15): 1 error, 1 fail, 1 pass")
+    assert lines[1].endswith("(3 cells, TF 2.16): 1 error, 1 fail, 1 pass")
+    assert "3 cells compared: 0 worse" in out and "; 2 failing on both sides" in out
+    assert "FAILING ON BOTH SIDES — 2 cells" in out
+    assert ("  a/two  2.16/v1/cpu  fail → fail: ModuleNotFoundError: No module named "
+            "'modeling'") in lines
+    assert "  a/three  2.16/v1/cpu  error → error: executor error: TF failed to import" in lines
+    assert lines[-1] == ("no differences between the two sides, but 2 cells fail on both "
+                         "(listed above)")
+    status, out, _ = _diff(capsys, old, new, "--format", "md")
+    assert "### Failing on both sides (2 cells)" in out and "`a/two` 2.16/v1/cpu" in out
+    status, out, _ = _diff(capsys, old, new, "--format", "json")
+    doc = json.loads(out)
+    assert doc["new"]["outcomes"] == {"error": 1, "fail": 1, "pass": 1}
+    assert [c["case"] for c in doc["failing_both"]] == ["a/three", "a/two"]
+
+
+def test_fail_on_failing_exits_1_when_any_new_cell_fails(tmp_path, capsys):
+    old, new = _sets(tmp_path, FAILING_BOTH, FAILING_BOTH)
+    assert _diff(capsys, old, new, "--fail-on", "failing")[0] == 1
+    passing = [FAILING_BOTH[0]]
+    old, new = _sets(tmp_path / "p", FAILING_BOTH[1:] + passing, passing)
+    # every failing cell is gone from NEW (removed): nothing fails there
+    assert _diff(capsys, old, new, "--fail-on", "failing")[0] == 0

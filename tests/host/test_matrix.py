@@ -202,7 +202,20 @@ def _obs(names=None, error=None, groups=None, equals=None):
      "k: kernel:0 → kernel"),
     (Cell("pass", observed=_obs()), Cell("fail", observed=_obs(
         error={"type": "ValueError", "message": "Variable v exists\nmore"})),
-     "error: none → ValueError; outcome: pass → fail"),
+     "error: none → ValueError: Variable v exists; outcome: pass → fail"),
+    # A changed error type: each side's type and the first line of its message.
+    (Cell("pass", observed=_obs(error={"type": "ValueError", "message": "a\nmore"})),
+     Cell("pass", observed=_obs(error={"type": "AttributeError", "message": "b"})),
+     "error: ValueError: a → AttributeError: b"),
+    # A long list: the items only one side has, not both lists.
+    (Cell("pass", observed=_obs(equals={"names": ["bert/layer_%d/kernel" % i for i in range(9)]})),
+     Cell("pass", observed=_obs(equals={"names": ["bert/layer_%d/kernel" % i for i in range(8)]
+                                        + ["bert/layer_8/kernel_1"]})),
+     "names: 9 items → 9: −bert/layer_8/kernel, +bert/layer_8/kernel_1"),
+    (Cell("pass", observed=_obs(equals={"names": ["bert/layer_%d/kernel" % i for i in range(9)]})),
+     Cell("pass", observed=_obs(equals={"names": ["bert/layer_%d/kernel" % i
+                                                  for i in reversed(range(9))]})),
+     "names: 9 items → 9: the same items in another order"),
     (Cell("fail", observed=_obs(error={"type": "ValueError", "message": "a"})),
      Cell("fail", observed=_obs(error={"type": "ValueError", "message": "b"})),
      "error: ValueError: 'a' → 'b'"),

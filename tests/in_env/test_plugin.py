@@ -131,3 +131,23 @@ def test_no_progress_drops_the_letters_but_keeps_failures_and_counts(pytester_co
     letters = re.compile(r"^[.FEsxX]+ *(\[ *\d+%\])?$")  # a progress line: "..F  [100%]"
     assert any(letters.match(line) for line in loud.stdout.lines)
     assert not any(letters.match(line) for line in quiet.stdout.lines)
+
+
+def test_show_prints_the_whole_observation():
+    """./run cell (--show): every value in full, the whole error message and what the code
+    printed; the same for a case with no expectations (its namespace's names)."""
+    from conformance.pytest_plugin.failure_text import show
+    from conformance.results.record import CellRecord
+
+    names = ["bert/encoder/layer_%d/attention/self/query/kernel" % i for i in range(12)]
+    rec = CellRecord(case="c", file="c.yaml", line=1, title="t", tags=[], mode="v1",
+                     device="cpu", repro="r", outcome="pass", observed={
+                         "objects": {"v": {"type": "RefVariable", "name": "a/w:0"}},
+                         "groups": [], "values": {}, "equals": {"names": names},
+                         "error": {"type": "ValueError", "message": "first\nsecond"},
+                         "stdout": "hello\n"})
+    text = show(rec)
+    assert "..." not in text and "…" not in text
+    assert '  observed equals: {"names": [%s]}' % ", ".join('"%s"' % n for n in names) in text
+    assert "  observed error: ValueError: first\n    second" in text
+    assert "  observed names: v=a/w:0" in text and "  printed: hello" in text

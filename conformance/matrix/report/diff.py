@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any, Dict, List
 
+from ...case.compare import error_line
 from ..diff import FORMAT, FORMAT_VERSION, Diff
 from ..groups import KIND_ORDER, Group
 
@@ -18,14 +19,52 @@ TITLES = {"worse": "Worse", "better": "Better", "semantic": "Semantic changes",
 
 def summary(d: Diff) -> str:
     counts = ", ".join("%d %s" % (d.count(k), k) for k in KIND_ORDER)
-    return "%d cells compared: %s" % (d.compared, counts)
+    text = "%d cells compared: %s" % (d.compared, counts)
+    if d.failing_both:
+        text += "; %d failing on both sides" % len(d.failing_both)
+    return text
 
 
 def _sides(d: Diff) -> List[str]:
-    lines = ["OLD: %s (%d cells, TF %s)" % (d.old.label, len(d.old.cells), _minors(d.old)),
-             "NEW: %s (%d cells, TF %s)" % (d.new.label, len(d.new.cells), _minors(d.new))]
+    lines = ["%s: %s (%d cells, TF %s): %s" % (name, rs.label, len(rs.cells), _minors(rs),
+                                             _outcomes(rs))
+             for name, rs in (("OLD", d.old), ("NEW", d.new))]
     if d.across:
         lines.append("cells matched across TF versions: %s → %s" % d.across)
+    return lines
+
+
+def _outcomes(rs) -> str:
+    return ", ".join("%d %s" % (n, k) for k, n in rs.outcomes().items()) or "no cells"
+
+
+def why(cell) -> str:
+    """Why a failing cell fails, in one line: its error, else the runner's reason, else
+    its first mismatch."""
+    observed = cell.observed if isinstance(cell.observed, dict) else {}
+    error = observed.get("error")
+    if isinstance(error, dict) and cell.outcome == "fail" and not cell.mismatches:
+        return _short(error_line(error))
+    if cell.mismatches and isinstance(cell.mismatches[0], dict):
+        return _short(str(cell.mismatches[0].get("message") or ""))
+    return _short(str(cell.reason or cell.outcome))
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _failing_both(d: Diff) -> List[str]:
+    """The cells that fail on both sides: not a difference, and not a pass either."""
+    if not d.failing_both:
+        return []
+    lines = ["", "FAILING ON BOTH SIDES — %d cell%s (the same on both sides or not; "
+             "why it fails in NEW)" % (len(d.failing_both),
+                                             "s"[:len(d.failing_both) > 1])]
+    for key, (before, after) in d.failing_both.items():
+        lines.append("  %s  %s/%s/%s  %s → %s: %s" % (key + (before, after,
+                                                      why(d.new.cells[key]))))
     return lines
 
 
@@ -45,8 +84,11 @@ def text(d: Diff) -> str:
     for g in d.groups:
         lines += ["", "%s: %s — %s%s" % (g.kind.upper(), g.label, g.count(), _in(g))]
         lines += ["  " + _cell(d, key) for key in g.cells]
+    lines += _failing_both(d)
     if not d.groups:
-        lines += ["", "no differences"]
+        lines += ["", "no differences" + (
+            " between the two sides, but %d cells fail on both (listed above)"
+            % len(d.failing_both) if d.failing_both else "")]
     return "\n".join(lines) + "\n"
 
 
@@ -58,9 +100,12 @@ def to_dict(d: Diff, fail_on: str = "worse") -> Dict[str, Any]:
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "old": {"path": d.old.label, "cells": len(d.old.cells), "tf": d.old.minors,
-                "problems": d.old.problems},
+                "outcomes": d.old.outcomes(), "problems": d.old.problems},
         "new": {"path": d.new.label, "cells": len(d.new.cells), "tf": d.new.minors,
-                "problems": d.new.problems},
+                "outcomes": d.new.outcomes(), "problems": d.new.problems},
+        "failing_both": [{"case": k[0], "tf_minor": k[1], "mode": k[2], "device": k[3],
+                          "before": o[0], "after": o[1], "why": why(d.new.cells[k])}
+                         for k, o in d.failing_both.items()],
         "across": list(d.across) if d.across else None,
         "compared": d.compared,
         "counts": {k: d.count(k) for k in KIND_ORDER},
@@ -94,6 +139,14 @@ def markdown(d: Diff, full_command: str, limit: int = MD_LIMIT) -> str:
     head = ["## Conformance diff: %s" % (counts or "no differences"),
             "", "\n".join("- " + md_escape(s) for s in _sides(d)),
             "- %d cells compared" % d.compared, ""]
+    if d.failing_both:
+        shown_both = list(d.failing_both.items())[:MD_CELLS_PER_GROUP]
+        head += ["### Failing on both sides (%d cells)" % len(d.failing_both), ""]
+        head += ["- `%s` %s/%s/%s: %s → %s: %s" % (k + o + (md_escape(why(d.new.cells[k])),))
+                 for k, o in shown_both]
+        if len(d.failing_both) > len(shown_both):
+            head.append("- … and %d more cells" % (len(d.failing_both) - len(shown_both)))
+        head.append("")
     body: List[str] = []
     size = sum(len(x) + 1 for x in head) + 600  # room for the overflow note
     kind = None

@@ -1,0 +1,77 @@
+"""A team's own cases import the team's own code: the module beside the case (its case
+root), a configured directory, and each cell gets the module afresh."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.tf
+
+MODULE = '''
+import tensorflow as tf
+
+CALLS = []  # module state: must be one cell's, not carried to the next
+
+
+def build(x):
+    CALLS.append(1)
+    with tf.compat.v1.variable_scope("bert"):
+        return tf.compat.v1.get_variable("w", shape=[2], initializer=tf.zeros_initializer()) + x
+'''
+
+CASE = """
+title: imports the team's module that sits beside it
+modes: [v1]
+devices: [cpu]
+code: |
+  import modeling
+  y = modeling.build(tf.ones([2]))
+  calls = len(modeling.CALLS)
+  w = tf.trainable_variables()[0]
+expect:
+  names: {w: bert/w:0}
+  equals: {calls: 1}
+"""
+
+CONFIGURED = """
+title: imports from a configured directory
+modes: [v1]
+devices: [cpu]
+code: |
+  import teamlib
+  answer = teamlib.ANSWER
+expect:
+  equals: {answer: 42}
+"""
+
+
+def test_a_case_imports_the_module_beside_it_afresh_in_every_cell(pytester_conformance):
+    p = pytester_conformance
+    (p.path / "cases" / "model").mkdir(parents=True)
+    (p.path / "cases" / "modeling.py").write_text(MODULE)
+    (p.path / "cases" / "model" / "uses-modeling.yaml").write_text(CASE)
+    (p.path / "cases" / "model" / "uses-modeling-again.yaml").write_text(CASE)
+    (p.path / "src").mkdir()
+    (p.path / "src" / "teamlib.py").write_text("ANSWER = 42\n")
+    (p.path / "cases" / "configured.yaml").write_text(CONFIGURED)
+    result = p.runpytest_subprocess("cases", "--conformance-out", "out.json",
+                                    "--conformance-pythonpath", str(p.path / "src"))
+    cells = {(c["case"], c["mode"]): c for c in
+             json.loads((p.path / "out.json").read_text())["cells"]}
+    # The two cases' cells run in one worker: `calls` stays 1 only if the second imports
+    # the module afresh.
+    assert {k: c["outcome"] for k, c in cells.items()} == {
+        ("model/uses-modeling", "v1"): "pass", ("model/uses-modeling-again", "v1"): "pass",
+        ("configured", "v1"): "pass"}, result.stdout.str()[-3000:]
+
+
+def test_without_the_configured_directory_the_import_fails(pytester_conformance):
+    p = pytester_conformance
+    (p.path / "src").mkdir()
+    (p.path / "src" / "teamlib.py").write_text("ANSWER = 42\n")
+    p.makefile(".yaml", **{"cases/configured": CONFIGURED})
+    p.runpytest_subprocess("cases", "--conformance-out", "out.json")
+    cell, = json.loads((p.path / "out.json").read_text())["cells"]
+    assert cell["outcome"] == "fail"
+    assert cell["observed"]["error"]["types"][0] in ("ModuleNotFoundError", "ImportError")
