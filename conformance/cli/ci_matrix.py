@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence
 

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 
 import pytest
 import yaml
@@ -201,13 +202,27 @@ def test_matrix_runs_on_pull_requests_main_and_weekly():
 
 def test_the_documented_caller_uses_the_reusable_workflows_inputs():
     inputs = _on("conformance.yml")["workflow_call"]["inputs"]
-    with open(os.path.join(ROOT, "docs", "github-actions.md"), encoding="utf-8") as f:
-        blocks = re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
+    blocks = []
+    for doc in ("README.md", os.path.join("docs", "github-actions.md")):
+        with open(os.path.join(ROOT, doc), encoding="utf-8") as f:
+            found = re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
+        assert any("conformance.yml@" in b for b in found), doc + " has no example caller"
+        blocks += found
     callers = [yaml.safe_load(b) for b in blocks if "conformance.yml@" in b]
-    assert callers, "docs/github-actions.md has no example caller"
     for caller in callers:
         for job in caller["jobs"].values():
             assert re.search(r"/\.github/workflows/conformance\.yml@v\d+$", job["uses"])
             given = set(job.get("with", {}))
             assert given <= set(inputs), given - set(inputs)
             assert {k for k, v in inputs.items() if v.get("required")} <= given
+
+
+def test_readme_badges_are_the_published_endpoint_json():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        head = f.read().split("\n## ", 1)[0]
+    badges = re.findall(r"img\.shields\.io/endpoint\?url=([^)\s]+)", head)
+    assert len(badges) == 3
+    names = [urllib.parse.unquote(b).rsplit("/badges/", 1)[1] for b in badges]
+    assert names == ["overall.json", "cpu.json", "gpu.json"]
+    for name in names:  # what the fan-in publishes (reports/badges/ has the last local run)
+        assert os.path.isfile(os.path.join(ROOT, "reports", "badges", name))
