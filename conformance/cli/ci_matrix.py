@@ -13,7 +13,7 @@ environment only (every case), nothing for documentation or tests, and everythin
 any other change.
 
 Writes ``cpu``, ``gpu`` (``{"include": [...]}`` for ``strategy.matrix``), ``cpu-jobs``,
-``gpu-jobs``, ``full`` and ``plan`` (what the fan-in needs) to ``$GITHUB_OUTPUT`` when
+``gpu-jobs``, ``full``, ``fan-in`` and ``plan`` (what the fan-in needs) to ``$GITHUB_OUTPUT`` when
 it is set, and prints the jobs.
 """
 from __future__ import annotations
@@ -73,7 +73,9 @@ class Plan:
                 "idle": self.idle, "full": self.full}
         return {"cpu": _compact(cpu), "gpu": _compact(gpu),
                 "cpu-jobs": str(len(cpu["include"])), "gpu-jobs": str(len(gpu["include"])),
-                "full": "true" if self.full else "false", "plan": _compact(plan)}
+                "full": "true" if self.full else "false", "plan": _compact(plan),
+                # false when the change touched no cell: nothing to combine
+                "fan-in": "true" if self.jobs or self.idle else "false"}
 
 
 def _compact(value) -> str:

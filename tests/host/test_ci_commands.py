@@ -37,7 +37,8 @@ def test_outputs_are_the_strategy_matrices_and_the_plan(tmp_path, capsys):
     assert first == {"env": "tf1.15-cpu", "tf": "1.15", "device": "cpu", "python": "3.7",
                      "runner": "ubuntu-latest", "paths": ""}
     assert gpu["include"][0]["runner"] == "gpu"
-    assert (out["cpu-jobs"], out["gpu-jobs"], out["full"]) == ("2", "2", "false")
+    assert (out["cpu-jobs"], out["gpu-jobs"], out["full"], out["fan-in"]) == (
+        "2", "2", "false", "true")
     assert plan == {"version": 1, "jobs": ["tf1.15-cpu", "tf1.15-gpu", "tf2.21-cpu",
                                            "tf2.21-gpu"], "idle": [], "full": False}
 
@@ -82,8 +83,10 @@ def test_a_changed_row_runs_only_its_environment_with_every_case():
 
 
 def test_documentation_alone_runs_nothing_and_code_runs_everything():
-    assert _selected(ci_matrix.classify(["docs/a.md", "README.md"], lambda: None)) == ({},
-                                                                                      False)
+    docs = ci_matrix.classify(["docs/a.md", "README.md"], lambda: None)
+    assert _selected(docs) == ({}, False)
+    nothing = ci_matrix.plan(ci_matrix.rows_for("all", False), versions.DEVICES, "", docs)
+    assert nothing.outputs()["fan-in"] == "false" and not nothing.idle
     code = ci_matrix.classify(["docs/a.md", "conformance/execution/cell.py"], lambda: None)
     assert code.everything and "cell.py" in code.why
     jobs, full = _selected(code, "all")
