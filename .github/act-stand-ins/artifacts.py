@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import glob
+import http.client
 import json
 import os
 import sys
@@ -42,8 +43,8 @@ def _artifacts_url() -> str:
 def names() -> list:
     try:
         listing = json.loads(_call("GET", _artifacts_url()) or b"{}")
-    except urllib.error.HTTPError:  # no artifact in this run yet
-        return []
+    except (urllib.error.HTTPError, http.client.HTTPException, ConnectionError):
+        return []  # no artifact in this run yet: act's server drops the connection
     return sorted(item["name"] for item in listing.get("value") or [])
 
 
