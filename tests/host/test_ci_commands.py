@@ -241,8 +241,11 @@ def test_fan_in_of_a_real_runs_artifacts_equals_run_report(tmp_path):
     downloaded per artifact and merged: the fan-in writes what ./run report writes."""
     from importlib import metadata
 
-    release = next(d.version for d in metadata.distributions()
-                   if (d.metadata["Name"] or "").lower() in ("tensorflow", "tensorflow-cpu"))
+    from packaging.utils import canonicalize_name
+
+    release = next(d.version for d in metadata.distributions()  # "tensorflow_cpu" too
+                   if canonicalize_name(d.metadata["Name"] or "") in ("tensorflow",
+                                                                        "tensorflow-cpu"))
     minor = ".".join(release.split(".")[:2])
     env = "tf%s-cpu" % minor
     artifact = tmp_path / "download" / ("raw-" + env)
