@@ -271,6 +271,7 @@ def test_fan_in_of_a_real_runs_artifacts_equals_run_report(tmp_path):
     assert report.returncode == 0, report.stderr
     _same_reports(str(tmp_path / "site"), str(tmp_path / "report"))
     md = (tmp_path / "site" / "matrix.md").read_text()
-    assert summary == md and "| %s |" % minor in md and "not run" in md
+    assert summary == md and "| %s |" % minor in md
+    assert "no GPU runner configured" in md  # the idle gpu environment's placeholder
     assert json.loads((tmp_path / "site" / "badges" / "cpu.json").read_text())[
         "color"] == "brightgreen"
