@@ -25,6 +25,8 @@ COMMANDS = {
                  "write docs/coverage.md: scope APIs/parameters the corpus exercises"),
     "upgrade-check": ("upgrade_check",
                       "what changes for these cases between two TF versions (runs both)"),
+    "ci-matrix": ("ci_matrix", "GitHub Actions: the job matrix, from the version table"),
+    "ci-fan-in": ("ci_fan_in", "GitHub Actions: combine the jobs' raw files, summary, diff"),
 }
 
 
