@@ -76,17 +76,18 @@ def test_an_env_built_from_other_requirements_is_not_reused(tmp_path):
 
 def test_built_envs_with_the_tables_requirements_are_reused_without_tox(monkeypatch):
     """What this checkout's .tox holds, when built: no tox call (tox is not even needed)."""
-    import os
 
     from conformance.envs import orchestrate
 
     names = ["tf2.15-cpu", "tf2.16-cpu"]
     root = orchestrate.project_root()
-    if not all(os.path.exists(os.path.join(root, ".tox", n, ".tox-info.json")) for n in names):
-        pytest.skip("the 2.15 and 2.16 envs are not built here")
+    sides = upgrade.sides_for("2.15", "2.16")
+    if not all(upgrade.built_from(root, n) == sorted(s.requirements("cpu"))
+               for n, s in zip(names, sides)):
+        pytest.skip("the 2.15 and 2.16 envs are not built here from the table's requirements")
     monkeypatch.setattr(upgrade, "package_installed", lambda root, names: True)
     monkeypatch.setattr(upgrade, "tox_command", lambda: ["/nonexistent/tox"])
-    assert upgrade.prepare(root, upgrade.sides_for("2.15", "2.16")) == names
+    assert upgrade.prepare(root, sides) == names
 
 
 def _fake_env(root, name, requirements):
