@@ -254,6 +254,7 @@ def cell_problem(rec: Any, statuses: Tuple[str, ...] = ()) -> Optional[str]:
 # anew would make reading a full matrix ~5x slower.
 _verdicts: Dict[str, Optional[str]] = {}
 _TIMED = "_seconds"
+_key = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode  # read: no cycles
 
 
 def _cell_schema_problem(rec: Dict[str, Any]) -> Optional[str]:
@@ -262,7 +263,7 @@ def _cell_schema_problem(rec: Dict[str, Any]) -> Optional[str]:
         observed = {k: v for k, v in observed.items() if not k.endswith(_TIMED)}
     rest = {k: v for k, v in rec.items() if k != "observed" and k != "duration"}
     timing = type(rec["duration"]).__name__ if "duration" in rec else "-"
-    key = json.dumps((timing, observed, rest))
+    key = _key((timing, observed, rest))
     if key not in _verdicts:
         if len(_verdicts) > 200_000:
             _verdicts.clear()
