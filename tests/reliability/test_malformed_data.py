@@ -387,3 +387,33 @@ def test_the_real_full_matrix_validates_combines_and_diffs(tmp_path, capsys):
     status, out, err = cli(capsys, "diff", tmp_path / "raw" / "tf2.15-cpu.json",
                            tmp_path / "raw" / "tf2.16-cpu.json")
     assert status in (0, 1) and problems(err) == [] and "cells compared" in out
+
+
+# ------------------------------------------------------ the same in a run's own output
+
+ESCAPING_CASE = """\
+title: an error message with terminal escapes
+modes: [v1]
+devices: [cpu]
+code: |
+  raise ValueError("bad\\x1b[2J\\x07\\u202ething")
+expect:
+  names: {v: v:0}
+"""
+
+
+@pytest.mark.tf
+def test_a_run_shows_an_error_message_with_escapes_escaped(conformance_runner, tmp_path):
+    from rhelpers import run_cases
+
+    cases = conformance_runner.path / "cases"
+    write_good(cases)
+    write_files(cases, {"evil/message.yaml": ESCAPING_CASE})
+    result, _ = run_cases(conformance_runner, cases, tmp_path / "out.json", "-n", "0",
+                          "--show")
+    out = result.stdout.str() + result.stderr.str()
+    assert result.parseoutcomes().get("passed") == 2, out[-3000:]  # the good cells ran
+    assert result.parseoutcomes().get("failed") == 1, out[-3000:]
+    for char in ("\x1b", "\x07", "\u202e"):
+        assert char not in out
+    assert "ValueError: bad\\x1b[2J\\x07\\u202ething" in out
