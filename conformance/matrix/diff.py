@@ -110,8 +110,8 @@ def load(path: str) -> ResultSet:
                 raw.load_json(path)  # refused, saying where
             return _from_matrix(path, doc)
     except ResultsError as exc:
-        raise UsageError("%s: cannot read as JSON: %s" % (
-            path, str(exc).replace("unreadable JSON: ", ""))) from None
+        raise UsageError("%s: %s" % (path, str(exc).replace(
+            "unreadable JSON: ", "cannot read as JSON: "))) from None
     return _from_raw(path, [path])
 
 
