@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import ResultsError
 from ..vocabulary import DEVICES, ENV_STATUSES, MODES, OUTCOMES
+from . import files
 
 FORMAT = "conformance-raw"
 FORMAT_VERSION = 2
@@ -98,15 +99,10 @@ def load_json(path: str, duplicates: Optional[List[Any]] = None) -> Any:
     return doc
 
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
-
-
 def _not_regular(mode: int) -> Optional[str]:
     if stat.S_ISREG(mode):
         return None
-    return next((name for test, name in _KINDS if test(mode)), "a special file")
+    return next((name for test, name in files.KINDS if test(mode)), "a special file")
 
 
 class _Twice(dict):
