@@ -183,6 +183,7 @@ def _marked(rec: Any) -> Any:
 
 
 _validators: Dict[str, Any] = {}
+_DRAFT7: Dict[str, Any] = {}  # Draft 7's own keyword functions, where ours defer to them
 
 
 def _validator(definition: Optional[str] = None):
@@ -191,10 +192,55 @@ def _validator(definition: Optional[str] = None):
     if key not in _validators:
         import jsonschema
 
+        _DRAFT7.update(jsonschema.Draft7Validator.VALIDATORS)
         whole = schema()
         target = whole if definition is None else whole["definitions"][definition]
-        _validators[key] = jsonschema.Draft7Validator(_inline(target, whole["definitions"]))
+        checker = jsonschema.validators.extend(jsonschema.Draft7Validator, {
+            "properties": _properties, "additionalProperties": _additional,
+            "items": _items})
+        _validators[key] = checker(_inline(target, whole["definitions"]))
     return _validators[key]
+
+
+# Draft 7's ``properties``, ``additionalProperties`` and ``items`` in the forms this schema
+# uses, without descending into a value whose schema is only a ``type`` the value has
+# (most of a cell's values): descending was most of the time of validating a cell.
+
+
+def _fits(validator, value, sub) -> bool:
+    if len(sub) != 1 or "type" not in sub:
+        return False
+    types = sub["type"]
+    return any(validator.is_type(value, t) for t in ([types] if isinstance(types, str)
+                                                     else types))
+
+
+def _properties(validator, properties, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for name, sub in properties.items():
+        if name in instance and not _fits(validator, instance[name], sub):
+            yield from validator.descend(instance[name], sub, path=name, schema_path=name)
+
+
+def _additional(validator, additional, instance, schema):
+    if (not validator.is_type(instance, "object") or not isinstance(additional, dict)
+            or "patternProperties" in schema):
+        yield from _DRAFT7["additionalProperties"](validator, additional, instance, schema)
+        return
+    known = schema.get("properties", {})
+    for name, value in instance.items():
+        if name not in known and not _fits(validator, value, additional):
+            yield from validator.descend(value, additional, path=name)
+
+
+def _items(validator, items, instance, schema):
+    if not validator.is_type(instance, "array") or not isinstance(items, dict):
+        yield from _DRAFT7["items"](validator, items, instance, schema)
+        return
+    for index, value in enumerate(instance):
+        if not _fits(validator, value, items):
+            yield from validator.descend(value, items, path=index)
 
 
 def _inline(node: Any, definitions: Dict[str, Any]) -> Any:
