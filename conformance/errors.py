@@ -21,11 +21,20 @@ class ConformanceError(Exception):
     """Base class of all errors raised by this package on purpose."""
 
 
-def one_line(text: str) -> str:
-    """``text`` on one line: control characters (a newline in a key, a NUL) escaped."""
+def escape(text: str, keep: str = "") -> str:
+    """``text`` safe to show, the one rule for the terminal, matrix.md and the page: every
+    character that is not printable is written as its Python escape, visibly: control
+    characters (ESC ``\\x1b``, BEL ``\\x07``, NUL, a newline unless ``keep`` has it), bidi
+    controls (RLO ``\\u202e``) and other format characters. A case id, a reason or an error
+    message can then neither drive the terminal nor reorder the text around it."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a key, a NUL) escaped."""
+    return escape(text)
 
 
 @dataclass(frozen=True)

@@ -63,17 +63,22 @@ class _Builder:
     def __init__(self, loader, file: str, lines: LineMap) -> None:
         self.loader, self.file, self.lines = loader, file, lines
         self.nodes = 0
+        self.seen: set = set()  # ids of the nodes built: one built again is an alias's
+        self.aliased = False
+        self.tops: Dict[Any, Any] = {}  # top-level key -> its value's node
 
     def fail(self, node, path: Path, message: str) -> CaseError:
         return CaseError(self.file, node.start_mark.line + 1, dotted(path), message)
 
     def build(self, node, path: Path) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:  # told at the top-level key whose value expands so
+        if id(node) in self.seen:
+            self.aliased = True
+        self.seen.add(id(node))
+        if self.nodes > MAX_NODES:  # told at the top-level key whose value is so large
             top = path[:1]
             raise CaseError(self.file, self.lines.get(top, node.start_mark.line + 1),
-                            dotted(top), "the value expands to more than %d values "
-                            "(aliases of aliases?)" % MAX_NODES)
+                            dotted(top), self._too_large(top))
         if len(path) > MAX_DEPTH:
             top = path[:1]
             raise CaseError(self.file, self.lines.get(top, node.start_mark.line + 1),
@@ -100,6 +105,20 @@ class _Builder:
         except yaml.constructor.ConstructorError as exc:
             raise self.fail(node, path, "invalid YAML: %s" % (exc.problem or exc)) from None
         return self._json_scalar(node, path, value)
+
+    def _too_large(self, top: Path) -> str:
+        """What is too large: the top-level value's size, and whether aliases made it so."""
+        node = self.tops.get(top[0]) if top else None
+        size = ""
+        if isinstance(node, yaml.SequenceNode):
+            size = "a list of %d entries, " % len(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size = "a mapping of %d keys, " % len(node.value)
+        if self.aliased:
+            return "%sthe value expands to more than %d values (aliases of aliases?)" % (
+                size, MAX_NODES)
+        return "too large: %smore than %d values (a case has a few hundred)" % (
+            size, MAX_NODES)
 
     def _json_scalar(self, node, path: Path, value: Any) -> Any:
         if isinstance(value, (datetime.date, datetime.datetime)):
@@ -140,6 +159,8 @@ class _Builder:
                 raise self.fail(key_node, path + (key,), "duplicate key %r (first on line %d)"
                                 % (key, self.lines.get(path + (key,), 0)))
             self.lines[path + (key,)] = key_node.start_mark.line + 1
+            if not path:
+                self.tops[key] = value_node
             out[key] = self.build(value_node, path + (key,))
         for k, v in merged.items():
             out.setdefault(k, v)

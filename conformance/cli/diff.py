@@ -10,7 +10,9 @@ error, crash, timeout or xpass (``--fail-on semantic``: also any other outcome c
 semantic behaviour change; ``--fail-on changed``: any difference at all; ``--fail-on
 failing``: any cell that fails in NEW, changed or not); 2 on a usage error (a path that is
 not a result set). The header counts each side's cells by outcome, and cells that fail on
-both sides are listed: "no differences" never hides a failure.
+both sides are listed: "no differences" never hides a failure. Exit 2 also when a result
+set could not be read in full (a file or a cell of it skipped, said on stderr): its cells
+would pass as added or removed.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import shlex
 import sys
 from typing import List, Optional
 
-from ..errors import UsageError
+from ..errors import UsageError, escape
 from ..matrix import diff
 from ..matrix.report import diff as render
 from . import user_path
@@ -45,7 +47,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     old, new = diff.load(user_path(args.old)), diff.load(user_path(args.new))
     for side in (old, new):
         for problem in side.problems:
-            print("problem: %s" % problem, file=sys.stderr)
+            print("problem: %s" % escape(problem), file=sys.stderr)
     if not old.cells and not new.cells:
         raise UsageError("no cells in %s nor in %s" % (args.old, args.new))
     d = diff.compare(old, new)
@@ -56,8 +58,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             shlex.quote(args.old), shlex.quote(args.new)))
     else:
         out = render.text(d)
-    sys.stdout.write(out)
+    sys.stdout.write(out if args.format == "json" else escape(out, "\n"))
     status = d.status(args.fail_on)
+    if status == 2:
+        print("diff: %d problems reading the result sets (above): the comparison is "
+              "incomplete, exit status 2" % (len(old.problems) + len(new.problems)),
+              file=sys.stderr)
     if args.format != "text":
         print(render.summary(d), file=sys.stderr)
     return status

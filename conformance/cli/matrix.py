@@ -16,6 +16,7 @@ import os
 import sys
 from typing import Dict, List, Optional
 
+from ..errors import escape
 from ..matrix import history
 from ..matrix.combine import combine
 from ..matrix.model import Matrix
@@ -97,9 +98,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     m = combine(paths)
     for problem in m.problems:
-        print("problem: %s" % problem, file=sys.stderr)
+        print("problem: %s" % escape(problem), file=sys.stderr)
     for error in m.case_errors:
-        print("case file did not load: %s" % error, file=sys.stderr)
+        print("case file did not load: %s" % escape(error), file=sys.stderr)
     try:
         written = write_all(m, args.out)
         if args.findings:
@@ -116,14 +117,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("read %d result files; wrote %d files to %s (matrix.json, matrix.md, index.html, "
           "badges/)" % (len(paths), len(written), args.out))
     for line in summary_lines(m):
-        print("  " + line)
+        print("  " + escape(line))
     if not args.strict:
         return 0
     failed = view.bad_cells(m)
     for (case, tf_minor, mode, device), cell in failed[:MAX_LISTED]:
         reason = view.explain(cell, 100)
-        print("%s %s %s/%s/%s%s" % (cell.outcome.upper(), case, tf_minor, mode, device,
-                                    ": " + reason if reason else ""))
+        print(escape("%s %s %s/%s/%s%s" % (cell.outcome.upper(), case, tf_minor, mode, device,
+                                           ": " + reason if reason else "")))
     if len(failed) > MAX_LISTED:
         print("... and %d more" % (len(failed) - MAX_LISTED))
     if failed or m.problems or m.case_errors:

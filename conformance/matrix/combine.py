@@ -83,11 +83,17 @@ class _Combiner:
         for err in doc.get("errors") or []:
             if isinstance(err, dict) and err.get("message"):
                 self.case_errors[str(err["message"])] = None
+        first: Dict[Tuple[str, str, str], int] = {}  # a cell twice in one file: the first
         for index, rec in enumerate(doc.get("cells") or []):
             problem = raw.cell_problem(rec)
+            key = None if problem else (rec["case"], rec["mode"], rec["device"])
+            if key in first:
+                problem = "the same cell as cells[%d] (%s %s/%s); the first kept" % (
+                    (first[key],) + key)
             if problem:
                 self.m.problems.append("%s: cells[%d]: %s; cell skipped" % (path, index, problem))
                 continue
+            first[key] = index
             self.add_cell(rec, env, name)
 
     def add_cell(self, rec: Dict[str, Any], env: Dict[str, Any], name: str) -> None:

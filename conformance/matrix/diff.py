@@ -18,13 +18,13 @@ Cells with the same kind and the same before → after are one group (matrix.gro
 from __future__ import annotations
 
 import glob
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from ..errors import UsageError
-from ..vocabulary import FAILING
+from ..errors import ResultsError, UsageError
+from ..results import raw
+from ..vocabulary import ENV_STATUSES, FAILING
 from . import groups
 from .changes import describe, kind_of
 from .combine import combine
@@ -84,28 +84,34 @@ class Diff:
         return sum(len(g.cells) for g in self.groups if g.kind == kind)
 
     def status(self, fail_on: str = "worse") -> int:
+        if self.old.problems or self.new.problems:
+            return 2  # cells that could not be read would pass as "added" / "removed"
         if fail_on == "failing" and self.new.failing():
             return 1
         return 1 if any(g.kind in FAIL_ON[fail_on] for g in self.groups) else 0
 
 
 def load(path: str) -> ResultSet:
-    """Raw file, directory of raw files, or matrix.json; UsageError if none of these."""
+    """Raw file, directory of raw files, or matrix.json; UsageError if none of these.
+    What cannot be read in it (a file, a cell) is in ``problems``, one line each."""
     if os.path.isdir(path):
         paths = sorted(glob.glob(os.path.join(path, "*.json")))
         if not paths:
             raise UsageError("%s: no *.json result files in this directory" % path)
         return _from_raw(path, paths)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise UsageError("%s: no such file or directory (expected a raw results file, a "
                          "directory of them, or a matrix.json)" % path)
+    twice: list = []  # a raw file's cell with a key twice is skipped by combine
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError, RecursionError) as exc:
-        raise UsageError("%s: cannot read as JSON: %s" % (path, exc)) from None
-    if isinstance(doc, dict) and doc.get("format") == "conformance-matrix":
-        return _from_matrix(path, doc)
+        doc = raw.load_json(path, twice)
+        if isinstance(doc, dict) and doc.get("format") == "conformance-matrix":
+            if twice:
+                raw.load_json(path)  # refused, saying where
+            return _from_matrix(path, doc)
+    except ResultsError as exc:
+        raise UsageError("%s: %s" % (path, str(exc).replace(
+            "unreadable JSON: ", "cannot read as JSON: "))) from None
     return _from_raw(path, [path])
 
 
@@ -117,15 +123,41 @@ def _from_raw(label: str, paths: List[str]) -> ResultSet:
 
 
 def _from_matrix(label: str, doc: dict) -> ResultSet:
+    """The cells of a matrix.json, each checked as a raw file's cell is (a column that
+    did not run: its status is the outcome); a bad one is skipped with a problem."""
     cells: Dict[CellKey, Cell] = {}
-    for case, entry in (doc.get("cases") or {}).items():
-        for key, c in ((entry or {}).get("cells") or {}).items():
-            tf_minor, mode, device = key.split("/")
+    problems = ["%s (recorded in it)" % p for p in doc.get("problems") or []
+                if isinstance(p, str)]
+
+    def skip(where: str, what: str) -> None:
+        problems.append("%s: %s: %s; skipped" % (label, where, what))
+
+    cases = doc.get("cases")
+    if not isinstance(cases, dict):
+        raise UsageError("%s: cases: expected an object, found %s" % (
+            label, type(cases).__name__))
+    for case, entry in cases.items():
+        entry_cells = entry.get("cells") if isinstance(entry, dict) else None
+        if not isinstance(entry_cells, dict):
+            skip("cases.%s" % case, "expected an object with cells")
+            continue
+        for key, c in entry_cells.items():
+            parts = key.split("/")
+            where = "cases.%s.cells.%s" % (case, key)
+            if len(parts) != 3:
+                skip(where, "expected a key <tf_minor>/<mode>/<device>")
+                continue
+            tf_minor, mode, device = parts
+            problem = raw.cell_problem(dict(c, case=case, mode=mode, device=device)
+                                       if isinstance(c, dict) else c, ENV_STATUSES)
+            if problem:
+                skip(where, problem)
+                continue
             cells[(case, tf_minor, mode, device)] = Cell(
                 c.get("outcome"), c.get("reason"), c.get("observed"), c.get("variant"),
                 c.get("note"), c.get("expect"), list(c.get("mismatches") or []),
                 c.get("repro"), c.get("env"))
-    return ResultSet(label, cells, list(doc.get("problems") or []))
+    return ResultSet(label, cells, problems)
 
 
 def compare(old: ResultSet, new: ResultSet) -> Diff:

@@ -11,6 +11,7 @@ workers (``writer``); a cell's record rides to the controller on the report.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 from typing import List, Optional
@@ -19,7 +20,7 @@ import pytest
 
 from ..execution.cell import profile_key
 from ..execution.pool import Pool, gpu_absent_reason
-from ..vocabulary import DEVICES, MODES
+from ..vocabulary import DEFAULT_TIMEOUT, DEVICES, MAX_TIMEOUT, MODES
 from . import roots
 from .failure_text import show
 from .items import (  # noqa: F401 (hooks)
@@ -60,8 +61,9 @@ def pytest_addoption(parser) -> None:
                     help="comma-separated execution modes to run (default: %s)" % ",".join(MODES))
     group.addoption("--devices", default=None, metavar="LIST",
                     help="comma-separated devices to run (default: %s)" % ",".join(DEVICES))
-    group.addoption("--cell-timeout", type=float, default=None, metavar="SECONDS",
-                    help="time limit per cell, overriding each case's `timeout` (default 60)")
+    group.addoption("--cell-timeout", type=_seconds, default=None, metavar="SECONDS",
+                    help="time limit per cell, overriding each case's `timeout` (default "
+                         "%g, at most %g)" % (DEFAULT_TIMEOUT, MAX_TIMEOUT))
     group.addoption("--shuffle", type=int, default=None, metavar="SEED",
                     help="run the cells in a random order (seeded); results must not change")
     group.addoption("--verify", type=int, default=1, metavar="N",
@@ -89,6 +91,19 @@ def pytest_addoption(parser) -> None:
                     help="send each cell to its executor only when its item runs (default: "
                          "the next cell is sent while the current one runs; results are "
                          "the same)")
+
+
+def _seconds(text: str) -> float:
+    """--cell-timeout: seconds in (0, MAX_TIMEOUT], as a case's `timeout` (nan, inf, 0 or
+    -1 would time every cell out at once or never)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError("expected seconds in (0, %g], got %r"
+                                          % (MAX_TIMEOUT, text))
+    return value
 
 
 def _choice(config, option: str, allowed) -> tuple:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..case.compare import error_line
+from ..errors import escape
 from ..results.record import CellRecord
 
 
@@ -31,7 +32,7 @@ def format_failure(rec: CellRecord) -> str:
         lines.extend("  - " + m["message"] for m in mismatches)
     lines += observed_lines(rec)
     lines.append("  reproduce: " + rec.repro)
-    return "\n".join(lines)
+    return escape("\n".join(lines), "\n\t")  # an error message must not drive the terminal
 
 
 def observed_lines(rec: CellRecord, whole: bool = False) -> list:
@@ -66,4 +67,4 @@ def show(rec: CellRecord) -> str:
     head = "%s [%s-%s] %s" % (rec.case, rec.mode, rec.device, (rec.outcome or "").upper())
     if rec.reason:
         head += ": " + rec.reason.strip().splitlines()[0]
-    return "\n".join([head] + observed_lines(rec, whole=True))
+    return escape("\n".join([head] + observed_lines(rec, whole=True)), "\n\t")

@@ -17,11 +17,17 @@ VISITED = pytest.StashKey[dict]()  # real path -> the path it was first collecte
 
 
 def configured(config, ini_name: str) -> List[Path]:
-    """The case roots: ``--case-root`` directories, else the ini option's (relative to
-    the rootdir); empty when the project asked for neither."""
+    """The case roots: ``--case-root`` directories (UsageError for one that is not a
+    directory), else the ini option's (relative to the rootdir); empty when the project
+    asked for neither."""
     given = config.getoption("case_root") or []
     if given:
         paths = [Path(os.path.abspath(p)) for p in given]
+        for text, path in zip(given, paths):
+            if not path.is_dir():
+                raise pytest.UsageError("--case-root %s: %s (expected a directory of case "
+                                        "files)" % (text, "not a directory" if path.exists()
+                                                    else "no such directory"))
     else:
         paths = [Path(config.rootpath, p) for p in config.getini(ini_name)]
     return [p for p in dict.fromkeys(paths)]

@@ -46,6 +46,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from ... import vocabulary
+from ...errors import escape
 from ..model import Matrix
 from . import behaviour, view
 from .json_out import dumps
@@ -151,7 +152,7 @@ def page_data(m: Matrix) -> Dict[str, Any]:
         cases.append({"id": case.id, "title": case.title, "tags": case.tags,
                       "file": case.file, "line": case.line, "modes": case.modes, "rows": rows})
     wording = sum(1 for c in m.changes if c.kind == "wording")
-    return {
+    return shown({
         "format": PAGE_FORMAT, "format_version": PAGE_FORMAT_VERSION,
         "vocabulary": vocabulary.as_dict(), "minors": minors, "devices": devices,
         "envs": tables["envs"].values,
@@ -163,7 +164,21 @@ def page_data(m: Matrix) -> Dict[str, Any]:
         "changes": {"semantic": len(m.changes) - wording, "wording": wording},
         "records": tables["records"].values, "verdicts": tables["verdicts"].values,
         "cases": cases, "problems": list(m.problems), "case_errors": list(m.case_errors),
-    }
+    })
+
+
+def shown(value: Any) -> Any:
+    """``value`` with every string in it (keys too) as the page shows it: control and bidi
+    characters escaped visibly (errors.escape: ``\\x1b``, ``\\u202e``), line breaks kept
+    for the details panel. Case ids are escaped alike wherever they occur, so the page's
+    links and lookups still match."""
+    if isinstance(value, str):
+        return value if value.isprintable() else escape(value, "\n\t")
+    if isinstance(value, dict):
+        return {shown(k): shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shown(v) for v in value]
+    return value
 
 
 def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:

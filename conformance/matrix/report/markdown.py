@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import List
 
+from ...errors import escape
 from ...vocabulary import CELL_OUTCOMES as OUTCOMES
 from ...vocabulary import ENV_STATUSES
 from .. import groups
@@ -27,15 +28,16 @@ _SPECIAL = re.compile(r"([\\`*_\[\]{}#~|!])")
 
 
 def text(value: object) -> str:
-    """Literal text in Markdown (and in a table cell): no HTML, no markup, one line."""
-    s = " ".join(str(value if value is not None else "").split())
+    """Literal text in Markdown (and in a table cell): no HTML, no markup, one line, no
+    control or bidi characters (errors.escape)."""
+    s = escape(" ".join(str(value if value is not None else "").split()))
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", s)
 
 
 def code(value: object, in_table: bool = False) -> str:
     """Inline code (literal on GitHub) with backticks, and in tables pipes, made harmless."""
-    s = " ".join(str(value).split()).replace("`", "'")
+    s = escape(" ".join(str(value).split())).replace("`", "'")
     return "`%s`" % (s.replace("|", "\\|") if in_table else s)
 
 
