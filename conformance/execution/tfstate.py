@@ -32,22 +32,24 @@ def read(executor, context) -> dict:
                                 for name, fn in _KERAS_SETTINGS if name in sys.modules),
         # Flags kept in private module globals (which the attribute snapshot leaves to
         # TF: its lazy caches rebind them) or in the C runtime.
-        "TF private flags": tuple(_flag(module, name) if name != "_global_generator" else
-                                  id(_flag(module, name)) for module, name in _PRIVATE_FLAGS),
-        "op determinism": _call(getattr(tf2.config.experimental,
-                                        "is_op_determinism_enabled", None)),
+        "TF private flags": tuple(_flag(module, name) for module, name in _PRIVATE_FLAGS),
+        # made on first use, or set by set_global_generator: its identity
+        "global random generator": tuple(id(_flag(_GENERATORS, name)) for name in
+                                         ("global_generator", "_global_generator")),
+        "op determinism": _call(_flag("tensorflow.python.framework.config",
+                                      "is_op_determinism_enabled")),  # not exported
         "eager context settings": _context_settings(tf2, context),
     }
 
 
-# (module, name): numpy behaviour, tensor shape v1/v2, the global random generator.
+_GENERATORS = "tensorflow.python.ops.stateful_random_ops"
+# (module, name): numpy behaviour, tensor shape v1/v2, autograph's verbosity.
 _PRIVATE_FLAGS = (
     ("tensorflow.python.framework.ops", "_numpy_style_slicing"),
     ("tensorflow.python.framework.ops", "_dtype_conversion_mode"),
     ("tensorflow.python.ops.numpy_ops.np_dtypes", "_prefer_float32"),
     ("tensorflow.python.ops.numpy_ops.np_dtypes", "_allow_float64"),
     ("tensorflow.python.framework.tensor_shape", "_TENSORSHAPE_V2_OVERRIDE"),
-    ("tensorflow.python.ops.stateful_random_ops", "_global_generator"),
     ("tensorflow.python.autograph.utils.ag_logging", "verbosity_level"),
 )
 
