@@ -149,7 +149,7 @@ FAULTS = [
     F("numpy-seed-set", "np.random.seed(5)\n", "pass"),
     F("numpy-printoptions", "np.set_printoptions(precision=2)\n", "pass"),
     F("numpy-seterr-raise", "np.seterr(all='raise')\n", "pass"),
-    F("op-determinism", "tf.config.experimental.enable_op_determinism()\n", "pass",
+    F("op-determinism", "tf2.config.experimental.enable_op_determinism()\n", "pass",
       modes=("eager",)),
     F("check-numerics", "tf.debugging.enable_check_numerics()\n", "pass", modes=("eager",)),
     F("v1-tensorshape", "tf.disable_v2_tensorshape()\n", "pass"),
