@@ -188,8 +188,10 @@ def _forget_sessions() -> None:
     set for the next cell, as a fresh process has made none."""
     state = sys.modules.get("tensorflow.python.training.experimental."
                             "mixed_precision_global_state")
-    if getattr(state, "_non_mixed_precision_session_created", False):
-        state.set_non_mixed_precision_session_created(False)
+    for name in ("_non_mixed_precision_session_created",  # TF 2.x
+                 "non_mixed_precision_session_created"):  # TF 1.15
+        if getattr(state, name, None) is True:
+            setattr(state, name, False)
 
 
 @contextlib.contextmanager

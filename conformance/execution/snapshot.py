@@ -51,7 +51,9 @@ class Modules:
 
     A module imported after the snapshot (TF loads lazily) joins it as it is; an attribute
     added to a module is the new normal too, and so is one that was None and got a value
-    (a global initialised on first use: TF's flags object, tempfile's name sequence). Any
+    (a global initialised on first use: TF's flags object, tempfile's name sequence), a
+    tuple that grew at its end (a registry), and a module of TF's that gave way to another
+    (see _same_module). Any
     other attribute rebound or deleted, public or private, is reported, except a lazy
     loader that replaced itself with its module; so is a module replaced or removed in
     ``sys.modules``."""
@@ -145,13 +147,32 @@ def _version_tag(d: dict):
     return _TAG_READER(d) if _TAG_READER is not None and d else None
 
 
+def _same_module(old, new) -> bool:
+    """A module that gave way to another of the same name, or one of TF's API module
+    wrappers to another module (TF 1.15 rebinds tensorflow_core.compat, the wrapper of
+    tensorflow._api.v1.compat, on the first tf.function): TF's import plumbing."""
+    return isinstance(old, types.ModuleType) and isinstance(new, types.ModuleType) and (
+        getattr(old, "__name__", None) == getattr(new, "__name__", 0)
+        or "modulewrapper" in type(old).__name__.lower())
+
+
+def _grown(old, new) -> bool:
+    """A registry kept as a tuple and rebound with more items at its end (TF 1.15's
+    ops._TENSOR_LIKE_TYPES, when tf.function registers its types the first time)."""
+    return (type(old) is tuple and type(new) is tuple and len(new) > len(old)
+            and all(a is b for a, b in zip(old, new)))
+
+
 def _changed_name(d: dict, keys: list, values: list) -> Optional[str]:
     for key, value in zip(keys, values):
         if key in _VOLATILE:
             continue
         if key not in d:
+            if type(value).__name__ == "_Feature":  # a __future__ import's leftover
+                continue  # (TF 1.15's nest deletes them on the first tf.function)
             return "%s (deleted)" % key
-        if d[key] is not value and value is not None and not _lazy(value):
+        if d[key] is not value and value is not None and not _lazy(value) and not (
+                _same_module(value, d[key]) or _grown(value, d[key])):
             return key
     return None
 
