@@ -89,7 +89,7 @@ def main() -> int:
             exec(code, {"tf": tf})
         bare.append(time.perf_counter() - t)
 
-    guard = isolation.Guard((0, 1, 2), executor.guarded_modules(), executor.state)
+    guard = isolation.Guard((0, 1, 2), executor.state)
     checks = []
     for _ in range(args.n):
         t = time.perf_counter()

@@ -13,7 +13,7 @@ import time
 import warnings
 
 from ..vocabulary import GRAPH_MODES
-from . import environment, observe
+from . import environment, observe, tfstate
 
 tf = None      # tensorflow.compat.v1, bound by setup()
 tf2 = None     # tensorflow.compat.v2
@@ -77,14 +77,18 @@ def prepare_gpus() -> None:
 # ----------------------------------------------------------------------------- running
 
 
-def reset_between_cells(mode: str) -> None:
+def reset_between_cells(mode: str) -> tuple:
     """Drop the process-wide state an earlier cell can leave behind, so a reused worker
-    behaves like a fresh process. Measured: after an eager get_variable, a tf.function
-    that calls get_variable succeeds, while on a fresh process it raises; after
-    reset_default_graph() it raises again, as on a fresh process (the eager variable and
-    scope stores live in the global default graph's collections)."""
+    behaves like a fresh process; returns the packages whose module globals it rebound
+    (Keras' clear_session makes new state objects), for the guard's snapshot. Measured:
+    after an eager get_variable, a tf.function that calls get_variable succeeds, while
+    on a fresh process it raises; after reset_default_graph() it raises again, as on a
+    fresh process (the eager variable and scope stores live in the global default
+    graph's collections)."""
+    cleared = ()
     if mode not in GRAPH_MODES:
         tf.reset_default_graph()
+        tf2.random.set_seed(SEED)  # again before the code runs; here for the guard's snapshot
         # Keras 2 builds eager functional models in a global graph of its own, which the
         # reset above does not reach: its name scopes made a second identical case read
         # `Same_1/...` on TF <= 2.3 (a fresh process reads `Same/...`). Its clear_session
@@ -94,6 +98,7 @@ def reset_between_cells(mode: str) -> None:
             if backend is not None and hasattr(backend, "clear_session") and _keras2_used(
                     backend):
                 backend.clear_session()
+                cleared += (name.rsplit(".", 1)[0],)
     # Keras 3 keeps layer-name counters in a process-global state, not per graph.
     keras = sys.modules.get("keras")
     if keras is not None and _keras_major(keras) >= 3:
@@ -102,6 +107,8 @@ def reset_between_cells(mode: str) -> None:
             clear(free_memory=False)  # gc.collect() would cost ~10+ ms per cell
         except TypeError:  # older Keras 3: no free_memory argument
             clear()
+        cleared += ("keras",)
+    return cleared
 
 
 # Where Keras 2 lives: in TF up to 2.5, the keras package 2.6-2.12 (2.13+: keras.src), and
@@ -139,73 +146,10 @@ def _keras_major(module) -> int:
 
 def state() -> dict:
     """TF's and Keras' process-wide flags that a cell can change and a reset does not
-    restore (compared from cell to cell by isolation.Guard)."""
-    try:
-        from tensorflow.python.eager import context
+    restore (compared from cell to cell by isolation.Guard; see tfstate)."""
+    from tensorflow.python.eager import context
 
-        scope = context.context().scope_name
-    except Exception:  # private API moved: a constant that still makes a fresh worker
-        scope = "<unknown>"
-    return {
-        "execution mode": bool(tf.executing_eagerly()) == _EAGER_AT_START,
-        "open name scope": scope,
-        "default graph": tf.get_default_graph() is _GRAPH_BEFORE_CELL
-        or _GRAPH_BEFORE_CELL is None,
-        "TF2 behaviour": _tf2_enabled(),
-        # public since 1.14 (the private flag moved out of variable_scope in 2.16)
-        "resource variables": _call(getattr(tf, "resource_variables_enabled", None)),
-        "control flow v2": _flag("tensorflow.python.ops.control_flow_util",
-                                 "ENABLE_CONTROL_FLOW_V2"),
-        "tensor equality": getattr(tf.Tensor, "_USE_EQUALITY", None),
-        "functions run eagerly": _functions_run_eagerly(),
-        "Keras settings": tuple(_call(getattr(sys.modules.get(name), fn, None))
-                                for name, fn in _KERAS_SETTINGS if name in sys.modules),
-    }
-
-
-# Keras' global settings, wherever the installed Keras keeps them (read only if loaded).
-_KERAS_SETTINGS = tuple(
-    (module, fn)
-    for module in ("keras.src.backend.config", "keras.src.backend_config", "keras.backend",
-                   "tf_keras.src.backend_config", "tensorflow.python.keras.backend_config")
-    for fn in ("floatx", "epsilon", "image_data_format")
-) + tuple(
-    (module, "global_policy")
-    for module in ("keras.src.dtype_policies.dtype_policy", "keras.src.mixed_precision.policy",
-                   "tf_keras.src.mixed_precision.policy",
-                   "tensorflow.python.keras.mixed_precision.policy")
-)
-
-
-def _functions_run_eagerly():
-    getter = (getattr(tf.config, "functions_run_eagerly", None)
-              or getattr(tf.config, "experimental_functions_run_eagerly", None))
-    if getter is not None:
-        return _call(getter)
-    # TF 1.15 and 2.0 have the setter only
-    return _flag("tensorflow.python.eager.def_function", "RUN_FUNCTIONS_EAGERLY")
-
-
-def _flag(module: str, name: str):
-    return getattr(sys.modules.get(module), name, None)
-
-
-def _call(fn):
-    if fn is None:
-        return None
-    try:
-        value = fn()
-    except Exception:
-        return "<error>"
-    return getattr(value, "name", value)
-
-
-def guarded_modules() -> list:
-    """Modules whose attributes a cell must leave as they are: the TF modules a case's
-    namespace starts with, and TF's root. (Code that assigns to a module's attributes runs
-    in a process of its own anyway: isolation.own_process_reason. This catches TF calls
-    that rebind them; TF's flags are in state().)"""
-    return [tf, tf2, sys.modules["tensorflow"]]
+    return tfstate.read(sys.modules[__name__], context)
 
 
 class Fatal(Exception):
@@ -231,10 +175,23 @@ def run_cell(req) -> dict:
         error = None if raised is None else observe.error_record(
             raised, req.file, req.probe.get("matches", ()))
         observed = _observe(ns, preset, req, graph, values, error)
+    _forget_sessions()
     timing = {k: observed.pop(k) for k in ("values_seconds", "values_cpu_seconds")}
     observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
                     code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
     return observe.with_normalised(observed)
+
+
+def _forget_sessions() -> None:
+    """TF notes in a module global that a Session was made (mixed precision's graph
+    rewrite then warns); the runner's own Session for a cell's values must not leave it
+    set for the next cell, as a fresh process has made none."""
+    state = sys.modules.get("tensorflow.python.training.experimental."
+                            "mixed_precision_global_state")
+    for name in ("_non_mixed_precision_session_created",  # TF 2.x
+                 "non_mixed_precision_session_created"):  # TF 1.15
+        if getattr(state, name, None) is True:
+            setattr(state, name, False)
 
 
 @contextlib.contextmanager

@@ -24,25 +24,44 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from ..results.files import umask
+from . import snapshot
 
-# Modules whose use means the code reaches process state directly, in ways the guard after
-# each cell cannot see (a forked child, a C-level environment or handler, a raw descriptor,
-# the interpreter's import machinery). Threads, temporary files and the like need no
-# process of their own: a thread left running, a changed working directory or umask are in
-# the guard's fingerprint.
-PROCESS_MODULES = frozenset((
-    "os", "posix", "sys", "signal", "_thread", "multiprocessing", "subprocess", "ctypes",
-    "gc", "builtins", "importlib", "atexit", "faulthandler", "resource", "fcntl", "socket",
-    "pty", "tty", "termios", "locale", "site", "runpy", "mmap",
+# The modules a cell in a reused worker may import: TF, numpy, Keras and pure helpers
+# whose process-wide state is in the guard's snapshot (module attributes, the random
+# generators, threads, the working directory, ...). Any other import (os, sys, ctypes,
+# subprocess, this runner's own package ``conformance``, ...) may reach state the guard
+# cannot compare, so the cell runs in a process of its own.
+REUSE_IMPORTS = frozenset((
+    "tensorflow", "numpy", "keras", "tf_keras", "__future__", "abc", "bisect",
+    "collections", "contextlib", "copy", "dataclasses", "enum", "functools", "heapq",
+    "itertools", "json", "math", "numbers", "operator", "random", "re", "string",
+    "tempfile", "textwrap", "threading", "time", "typing", "warnings",
 ))
-# Names that reach around the case's own namespace.
+# Names that reach around the case's own namespace, into frames, code and classes.
 PROCESS_NAMES = frozenset((
-    "setattr", "delattr", "globals", "vars", "exec", "eval", "compile", "__import__",
-    "open", "breakpoint", "input", "exit", "quit", "__builtins__", "__dict__", "__class__",
-    "__globals__", "__code__", "__subclasses__", "__setattr__", "__delattr__",
+    "setattr", "delattr", "globals", "locals", "vars", "exec", "eval", "compile",
+    "__import__", "open", "breakpoint", "input", "exit", "quit", "stack_size",
+    "tb_frame", "tb_next", "f_back", "f_locals", "f_globals", "f_builtins", "f_code",
+    "gi_frame", "gi_code", "cr_frame", "ag_frame", "cell_contents", "mro",
+))
+# Dunder names a case may use; any other (``__dict__``, ``__class__``, ``__globals__``,
+# ``__code__``, ``__traceback__``, ``__subclasses__``, ...) reaches objects reflectively.
+PLAIN_DUNDERS = frozenset((
+    "__init__", "__call__", "__enter__", "__exit__", "__name__", "__module__",
+    "__qualname__", "__doc__", "__version__", "__len__", "__iter__", "__next__",
+    "__getitem__", "__contains__", "__repr__", "__str__", "__bool__", "__float__",
+    "__int__", "__array__",
+))
+# Methods whose definition lets an object act later or lie about itself: a finalizer runs
+# whenever the collector gets to it (maybe in the next cell); a permissive __eq__ could
+# pass for a module attribute it replaced.
+HOOK_METHODS = frozenset((
+    "__del__", "__eq__", "__ne__", "__hash__", "__getattr__", "__getattribute__",
+    "__setattr__", "__delattr__", "__init_subclass__", "__set_name__",
+    "__instancecheck__", "__subclasscheck__", "__class_getitem__",
 ))
 # The names every case's namespace starts with (module objects shared by every cell).
 SHARED = frozenset(("tf", "tf2", "np"))
@@ -55,25 +74,57 @@ def own_process_reason(code: str) -> Optional[str]:
     except (SyntaxError, ValueError):
         return None  # the executor reports it
     bound = _bound_names(tree)
+    aliases = _aliases(tree)
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [
-                node.module or ""]
-            for name in names:
-                if name.split(".")[0] in PROCESS_MODULES:
-                    return "imports %s" % name
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            return "declares %s names" % type(node).__name__.lower()
-        elif isinstance(node, ast.Name) and node.id in PROCESS_NAMES:
-            return "uses %s" % node.id
-        elif isinstance(node, ast.Attribute):
-            if node.attr in PROCESS_NAMES:
-                return "uses .%s" % node.attr
-            if isinstance(node.ctx, (ast.Store, ast.Del)):
-                base = _base_name(node)
-                if base is None or base in SHARED or base not in bound:
-                    return "assigns to an attribute of %s" % (base or "an expression")
+        reason = _node_reason(node, bound, aliases)
+        if reason is not None:
+            return reason
     return None
+
+
+def _node_reason(node, bound: set, aliases: set) -> Optional[str]:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            return "imports relatively"
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [
+            node.module or ""]
+        for name in names:
+            if name.split(".")[0] not in REUSE_IMPORTS:
+                return "imports %s" % name
+    elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        return "declares %s names" % type(node).__name__.lower()
+    elif isinstance(node, ast.Name):
+        if node.id in PROCESS_NAMES or _reflective(node.id):
+            return "uses %s" % node.id
+    elif isinstance(node, ast.Attribute):
+        if node.attr in PROCESS_NAMES or _reflective(node.attr):
+            return "uses .%s" % node.attr
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            base = _base_name(node)
+            if base is None or base in SHARED or base not in bound:
+                return "assigns to an attribute of %s" % (base or "an expression")
+            if base in aliases:
+                return "assigns to an attribute of %s (another name for a shared object)" % base
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if node.name in HOOK_METHODS:
+            return "defines %s" % node.name
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+            "getattr", "hasattr"):
+        name = _string(node.args[1]) if len(node.args) > 1 else None
+        if name is None or name in PROCESS_NAMES or _reflective(name):
+            return "calls %s with a name it computes or a reflective one" % node.func.id
+    return None
+
+
+def _string(node) -> Optional[str]:
+    """A string literal's value (ast.Str on Python 3.7, ast.Constant after), else None."""
+    value = getattr(node, "value", getattr(node, "s", None))
+    return value if type(node).__name__ in ("Constant", "Str") and isinstance(
+        value, str) else None
+
+
+def _reflective(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__") and name not in PLAIN_DUNDERS
 
 
 def _base_name(node) -> Optional[str]:
@@ -100,6 +151,48 @@ def _bound_names(tree) -> set:
     return bound - SHARED
 
 
+def _aliases(tree) -> set:
+    """Names assigned another name for an object the code did not make: a shared or
+    imported module or something reached from one without a call (``m = tf.nn``,
+    ``T = tf.Tensor``, ``r = np.random``, ``a = m``). Attributes set on them are set on
+    the shared object."""
+    imported = set(SHARED)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+    aliases: set = set()
+    grew = True
+    while grew:  # a = tf.nn; b = a
+        grew = False
+        for node in ast.walk(tree):
+            targets, value = _assignment(node)
+            base = _base_name(value) if isinstance(
+                value, (ast.Name, ast.Attribute, ast.Subscript)) else None
+            if base is None or (base not in imported and base not in aliases):
+                continue
+            for target in targets:
+                for name in ast.walk(target):
+                    if (isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store)
+                            and name.id not in aliases):
+                        aliases.add(name.id)
+                        grew = True
+    return aliases
+
+
+def _assignment(node):
+    if isinstance(node, ast.Assign):
+        return node.targets, node.value
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+        return [node.target], node.value
+    if isinstance(node, ast.NamedExpr if hasattr(ast, "NamedExpr") else ()):
+        return [node.target], node.value
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return [node.target], node.iter
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [node.optional_vars], node.context_expr
+    return [], None
+
+
 # ------------------------------------------------------------------ after every cell
 
 # Signals whose Python-level handler a case could swap for another Python function (the
@@ -107,22 +200,19 @@ def _bound_names(tree) -> set:
 _HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM, signal.SIGCHLD, signal.SIGUSR1)
 _STATUS_FIELDS = (b"Umask:", b"SigBlk:", b"SigIgn:", b"SigCgt:")
 _TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
-_KEY_MODULES = ("builtins", "sys", "os", "numpy", "tensorflow", "tensorflow.compat.v1",
-                "tensorflow.compat.v2", "conformance.execution.executor")
 
 
 class Guard:
     """Watches a reused worker's process-wide state from one cell to the next.
 
     ``fds``: descriptors that must stay what they are (stdio and the worker's pipes);
-    ``modules``: module objects whose attributes must keep their identity (those a case's
-    namespace starts with, and TF's own); ``state``: a function giving TF's own flags."""
+    ``state``: a function giving TF's own flags (``executor.state``)."""
 
-    def __init__(self, fds: Tuple[int, ...], modules: List[Any],
-                 state: Callable[[], Any]) -> None:
-        self.fds, self.modules, self.state = fds, modules, state
+    def __init__(self, fds: Tuple[int, ...], state: Callable[[], Any]) -> None:
+        self.fds, self.state = fds, state
+        self.modules = snapshot.Modules()
+        self.harness = snapshot.harness()
         self.last = self.fingerprint()
-        self.attrs = [dict(vars(m)) for m in modules]
 
     def fingerprint(self) -> Dict[str, Any]:
         return {
@@ -138,40 +228,29 @@ class Guard:
             "interpreter settings": (sys.getrecursionlimit(), gc.isenabled(),
                                      sys.getswitchinterval(), sys.gettrace() is None,
                                      sys.getprofile() is None),
-            "imported modules": tuple(id(sys.modules.get(n)) for n in _KEY_MODULES),
-            "module attributes": tuple(_attrs_hash(m) for m in self.modules),
+            "resource limits": snapshot.rlimits(),
+            "numpy error and print settings": snapshot.numpy_settings(),
+            "logging levels": snapshot.logging_levels(),
             **self.state(),
         }
 
     def check(self) -> Optional[str]:
         """What the last cell changed that a later cell could see, or None."""
+        changed = self.modules.check()
+        if changed is not None:
+            return "changed %s" % changed
+        changed = snapshot.harness_changed(self.harness)
+        if changed is not None:
+            return "changed the runner's %s" % changed
         now = self.fingerprint()
         for key, value in self.last.items():
-            if now.get(key) == value:
-                continue
-            if key == "module attributes":
-                changed = self._changed_attribute()
-                if changed is None:  # only lazy imports resolved: the new normal
-                    self.last = dict(self.last, **{key: now[key]})
-                    continue
-                return "changed %s" % changed
-            return "changed %s" % key
-        return None
-
-    def _changed_attribute(self) -> Optional[str]:
-        """The public attribute a cell rebound or deleted. Private ones are TF's own
-        bookkeeping (registries that grow as modules load lazily), and a lazy loader that
-        replaced itself with its module is the new normal."""
-        for module, before in zip(self.modules, self.attrs):
-            after = vars(module)
-            for name, value in before.items():
-                if name.startswith("_"):
-                    continue
-                if name not in after:
-                    return "%s.%s (deleted)" % (module.__name__, name)
-                if after[name] is not value and not _lazy(value):
-                    return "%s.%s" % (module.__name__, name)
-        self.attrs = [dict(vars(m)) for m in self.modules]
+            if key == "logging levels":
+                logger = snapshot.changed_logger(value, now[key])
+                if logger is not None:
+                    return "changed the logging configuration of %s" % logger
+                self.last[key] = now[key]
+            elif now.get(key) != value:
+                return "changed %s" % key
         return None
 
 
@@ -181,15 +260,6 @@ def neutralise() -> None:
     for timer in _TIMERS:
         with contextlib.suppress(OSError, ValueError):
             signal.setitimer(timer, 0)
-
-
-def _lazy(value) -> bool:
-    """A placeholder that replaces itself with the real module on first use."""
-    return "lazy" in type(value).__name__.lower()
-
-
-def _attrs_hash(module) -> int:
-    return hash(tuple(map(id, vars(module).values())))
 
 
 def _proc_status():

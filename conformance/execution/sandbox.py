@@ -32,7 +32,7 @@ import time
 import traceback
 
 from ..vocabulary import GRAPH_MODES
-from . import wire
+from . import children, wire
 from .worker import Worker
 
 
@@ -96,14 +96,25 @@ class Executor:
         started = time.perf_counter()
         kind = "graph" if request.mode in GRAPH_MODES else "eager"
         if request.isolate or (self.fork_each and kind == "eager"):
-            reply = self._worker(once=True).ask(request)
+            worker = self._worker(once=True)
         else:
             worker = self.workers.get(kind)
             if worker is None or not worker.alive:
                 worker = self.workers[kind] = self._worker(once=False)
-            reply = worker.ask(request)
+        reply = worker.ask(request)
+        if not worker.alive:
+            # Processes the case started and its worker left behind (a timeout's kill, a
+            # crash) are re-parented to this process: they end with the cell.
+            left = children.kill_all(keep=self.worker_pids())
+            if left:
+                note = "the case left %d process%s running (killed)" % (
+                    left, "es" * (left != 1))
+                reply.retire = "; ".join(filter(None, (reply.retire, note)))
         reply.seconds = time.perf_counter() - started  # the cell's own wall time
         return reply
+
+    def worker_pids(self) -> set:
+        return {w.pid for w in self.workers.values() if w.alive}
 
     def _worker(self, once: bool) -> Worker:
         others = tuple(fd for w in self.workers.values() if w.alive
@@ -113,6 +124,7 @@ class Executor:
     def close(self) -> None:
         for worker in self.workers.values():
             worker.kill()
+        children.kill_all()
 
 
 def main(argv) -> int:
@@ -123,6 +135,7 @@ def main(argv) -> int:
         wire.send(resp_fd, wire.Hello(None, traceback.format_exc(limit=3)))
         return 1
     wire.send(resp_fd, wire.Hello(facts))
+    children.become_subreaper()
     executor = Executor(device == "gpu", (req_fd, resp_fd))
     receiver = wire.Receiver(req_fd)
     while True:

@@ -14,7 +14,7 @@ import time
 import traceback
 from typing import Optional, Tuple
 
-from . import forking, isolation, wire
+from . import children, forking, isolation, snapshot, wire
 
 
 class Worker:
@@ -116,10 +116,13 @@ def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, 
             os.close(fd)
     from . import executor
 
+    children.become_subreaper()  # orphans of the case's processes come back to us
+    me = os.getpid()
     if gpu:
         executor.prepare_gpus()  # share the GPU with other executors: grow memory on demand
     receiver = wire.Receiver(requests)
     guard = None
+    fresh_random = snapshot.RandomStates()
     while True:
         try:
             request = receiver.receive()
@@ -130,10 +133,12 @@ def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, 
         retire = None
         observed = None
         try:
-            executor.reset_between_cells(request.mode)
+            cleared = executor.reset_between_cells(request.mode)
+            fresh_random.restore()
             if guard is None and not once:
-                guard = isolation.Guard((0, 1, 2, requests, replies),
-                                        executor.guarded_modules(), executor.state)
+                guard = isolation.Guard((0, 1, 2, requests, replies), executor.state)
+            elif guard is not None:
+                guard.modules.retake(cleared)
             observed = executor.run_cell(request)
             reply = wire.Reply(request.id, "ok", observed)
         except executor.Fatal as exc:
@@ -142,14 +147,26 @@ def serve(requests: int, replies: int, once: bool, gpu: bool, close: Tuple[int, 
         except Exception:  # a bug in the executor, not in the case
             reply = wire.Reply(request.id, "error", reason=traceback.format_exc(limit=5))
             retire = "executor error"
+        if os.getpid() != me:  # a fork the case made, back here: it never serves
+            os._exit(0)
         isolation.neutralise()
+        started = _kill_children()
         if retire is None and guard is not None:
-            retire = _import_failed(observed) or guard.check()
-        reply.retire = None if once else retire
+            retire = started or _import_failed(observed) or guard.check()
+        reply.retire = started if once else retire
         reply.token = token
         wire.send(replies, reply)
         if once or retire:
             return 0
+
+
+def _kill_children() -> Optional[str]:
+    """Kill the processes the case started that still run (or ended unreaped); say so."""
+    if not children.any_children():
+        return None
+    killed = children.kill_all()
+    return ("the case left %d process%s running (killed)" % (killed, "es" * (killed != 1))
+            if killed else "the case left ended processes unreaped")
 
 
 def _import_failed(observed: Optional[dict]) -> Optional[str]:

@@ -71,6 +71,15 @@ def _error_type(name: str) -> Callable[[dict], None]:
     return check
 
 
+def _killed_on_this_cell(cell: dict) -> None:
+    assert "killed" in (cell.get("worker_retired") or ""), cell.get("worker_retired")
+
+
+def _in_reused_worker_then_retired(cell: dict) -> None:
+    # the static gate let it through; the guard retired the worker after it
+    assert "relu" in (cell.get("worker_retired") or ""), cell.get("worker_retired")
+
+
 FAULTS = [
     # ------------------------------------------------- state a later cell must not see
     F("get-variable-set-to-none",
@@ -136,6 +145,39 @@ FAULTS = [
           except OSError:
               pass
       """, "pass", expect={"equals": {"x": 42}}, check=_saw_real_reply),
+    # ------------------------------------------------- isolation, second round (issue 17)
+    F("numpy-seed-set", "np.random.seed(5)\n", "pass"),
+    F("numpy-printoptions", "np.set_printoptions(precision=2)\n", "pass"),
+    F("numpy-seterr-raise", "np.seterr(all='raise')\n", "pass"),
+    F("op-determinism", "tf2.config.experimental.enable_op_determinism()\n", "pass",
+      modes=("eager",)),
+    F("check-numerics", "tf.debugging.enable_check_numerics()\n", "pass", modes=("eager",)),
+    F("v1-tensorshape", "tf.disable_v2_tensorshape()\n", "pass"),
+    F("module-attribute-via-alias", "m = [tf.nn][0]\nm.relu = None\n", "pass",
+      check=_in_reused_worker_then_retired),
+    F("harness-patched-via-alias",
+      "import conformance.execution.observe as ob\no = ob\n"
+      "o.error_record = lambda *a, **k: None\n", "pass"),
+    F("fsize-limit-via-ctypes", """
+      import ctypes, resource
+      class Limit(ctypes.Structure):
+          _fields_ = [("cur", ctypes.c_ulong), ("max", ctypes.c_ulong)]
+      soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+      ctypes.CDLL(None).setrlimit(resource.RLIMIT_FSIZE, ctypes.byref(Limit(1 << 20, hard)))
+      """, "pass"),
+    F("subprocess-left-running",
+      "import subprocess\nsubprocess.Popen(['sleep', '600'])\n", "pass",
+      check=_killed_on_this_cell),
+    F("double-fork-setsid-left-running", """
+      import os
+      pid = os.fork()
+      if pid == 0:
+          os.setsid()
+          if os.fork() == 0:
+              os.execvp('sleep', ['sleep', '600'])
+          os._exit(0)
+      os.waitpid(pid, 0)
+      """, "pass", check=_killed_on_this_cell),
     # ------------------------------------------------- exceptions the case raises
     F("memory-error-raised", "raise MemoryError('pretend')\n", "fail",
       check=_error_type("MemoryError")),
