@@ -235,13 +235,9 @@ class Guard:
         }
 
     def check(self) -> Optional[str]:
-        """What the last cell changed that a later cell could see, or None."""
-        changed = self.modules.check()
-        if changed is not None:
-            return "changed %s" % changed
-        changed = snapshot.harness_changed(self.harness)
-        if changed is not None:
-            return "changed the runner's %s" % changed
+        """What the last cell changed that a later cell could see, or None. The named
+        settings come first: "changed resource variables" says more than the private
+        module attribute behind it."""
         now = self.fingerprint()
         for key, value in self.last.items():
             if key == "logging levels":
@@ -251,6 +247,12 @@ class Guard:
                 self.last[key] = now[key]
             elif now.get(key) != value:
                 return "changed %s" % key
+        changed = self.modules.check()
+        if changed is not None:
+            return "changed %s" % changed
+        changed = snapshot.harness_changed(self.harness)
+        if changed is not None:
+            return "changed the runner's %s" % changed
         return None
 
 
