@@ -79,7 +79,7 @@ def test_behaviour_view_is_the_default_and_labels_each_boundary(page):
         ("2.9", "0", "none", "2.9–2.10: layer.kernel: dense/kernel:0"),
         ("2.16", "1", "semantic", "≥ 2.16: layer.kernel: dense/kernel")]
     assert got[("reuse/reenter", "graph")][-1] == (
-        "2.16", "1", "semantic", "≥ 2.16: error: ValueError")
+        "2.16", "1", "semantic", "≥ 2.16: error: ValueError: Variable v already exists")
     assert "2 of 6 case · mode rows shown (2 cases)" in dom
 
 
@@ -123,7 +123,8 @@ def test_script_ran_and_built_the_grid(page):
     assert rows(dom) == {"naming/dense-kernel": True, "reuse/reenter": True,
                          "seed/gpu-only": True, "seed/xss": True}
     assert re.search(r'<td class="cell[^"]*" data-tf="2.16" data-outcome="fail"', dom)
-    assert 'data-change="changed in 2.16: error: none → ValueError; outcome: pass → fail"' in dom
+    assert ('data-change="changed in 2.16: error: none → ValueError: Variable v already exists;'
+            ' outcome: pass → fail"') in dom
     assert "4 of 4 cases shown" in dom
 
 
