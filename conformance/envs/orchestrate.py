@@ -140,7 +140,7 @@ class Orchestrator:
         for row in self.rows:
             for device in versions.DEVICES:
                 name = extras.env_name(row, device, None, self.packages)
-                env = Env(row, device, name, os.path.join(self.raw, name + ".json"))
+                env = Env(row, device, name, os.path.join(self.raw, row.env_name(device) + ".json"))
                 found = discovery.find_any(row.pythons)
                 if device == "gpu" and gpu_reason:
                     idle.append((env.name, self._placeholder(env, "not_run", gpu_reason)))

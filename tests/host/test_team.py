@@ -230,3 +230,18 @@ def test_run_finds_the_teams_project_above_its_cases(tmp_path):
     assert project_dir(str(case)) == str(tmp_path / "team")
     (tmp_path / "team" / "cases" / "conformance.toml").write_text("")
     assert project_dir(str(case)) == str(tmp_path / "team" / "cases")
+
+
+def test_a_team_env_with_packages_writes_its_results_under_the_tables_name(tmp_path,
+                                                                           monkeypatch):
+    """The results file names the column (tf2.14-cpu.json), not the tox env that holds the
+    team's packages: the workflows upload it by that name, and a file left from a run with
+    other packages must be replaced, not read beside it."""
+    team = orchestrate.Team(("/p/cases",), str(tmp_path), extras.Extras(("six",), ()))
+    monkeypatch.setattr(orchestrate, "gpu_absent_reason", lambda: "no GPU")
+    monkeypatch.setattr(orchestrate.discovery, "find_any", lambda pythons: ("python3", "PATH"))
+    monkeypatch.setattr(orchestrate, "tox_command", lambda: ["tox"])
+    run = orchestrate.Orchestrator(str(tmp_path), [ROWS["2.14"]], 1, 1, team)
+    (env,) = run.plan()
+    assert env.name.startswith("tf2.14-cpu-with-")
+    assert env.out == str(tmp_path / "raw" / "tf2.14-cpu.json")
