@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Tuple
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from ..errors import ResultsError
 from ..results import raw
@@ -135,7 +135,7 @@ class _Combiner:
         for case in self.cases.values():
             case.modes.sort(key=_order(MODES))
         m.cases = [self.cases[k] for k in sorted(self.cases)]
-        version = {minor: Version(minor) for minor in {k[1] for k in best} | {
+        version = {minor: _column_version(minor) for minor in {k[1] for k in best} | {
             c.tf_minor for c in self.columns.values()}}  # parsed once: there are ~50k cells
         m.columns = sorted(self.columns.values(),
                            key=lambda c: (version[c.tf_minor], _order(DEVICES)(c.device)))
@@ -145,3 +145,11 @@ class _Combiner:
         m.case_errors = sorted(self.case_errors)
         m.changes = find_changes(m)
         return m
+
+
+def _column_version(minor: str) -> Version:
+    """A column's place: by TF version; the nightly (``tf_minor`` "nightly") is the newest."""
+    try:
+        return Version(minor)
+    except InvalidVersion:
+        return Version("9999")

@@ -275,3 +275,19 @@ def test_fan_in_of_a_real_runs_artifacts_equals_run_report(tmp_path):
     assert "no GPU runner configured" in md  # the idle gpu environment's placeholder
     assert json.loads((tmp_path / "site" / "badges" / "cpu.json").read_text())[
         "color"] == "brightgreen"
+
+
+def test_the_weekly_nightly_column_fans_in_without_problems(tmp_path, capsys):
+    """The schedule's plan adds tfnightly-cpu/-gpu; their files (a job's, a placeholder)
+    must pass the raw schema, or the weekly run fails and publishes a matrix with a
+    problem in it."""
+    raw_dir = _artifacts(tmp_path)
+    RawDir(tmp_path, "artifacts").add(raw("tfnightly-cpu", "nightly", cells=[
+        cell("a/x", names={"v": "v"}), cell("b/y", names={"w": "w"})]))
+    plan = dict(PLAN, jobs=PLAN["jobs"] + ["tfnightly-cpu"], idle=PLAN["idle"] + [
+        {"env": "tfnightly-gpu", "tf": "nightly", "device": "gpu", "status": "not_run",
+         "reason": ci_matrix.NO_GPU_RUNNER}])
+    status, summary = _fan_in(tmp_path, raw_dir, plan=plan)
+    out = capsys.readouterr()
+    assert "problem" not in out.out + out.err, out
+    assert status == 0 and "nightly" in summary
