@@ -10,6 +10,8 @@ import os
 import sys
 from typing import List, Optional
 
+# The cells' pytest configuration: none of the project's whose cases these are.
+PYTEST_INI = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "pytest.ini")
 PLUGIN = "conformance.pytest_plugin"
 
 
@@ -86,7 +88,9 @@ def main(argv: List[str]) -> int:
     # The CLI itself imported this package before pytest loads it as a plugin: nothing in
     # it needs assertion rewriting, so the "already imported" warning is noise.
     pytest_args = list(args.paths) + ["-p", "no:cacheprovider", "-q", "-rfE",
-                                      "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+                                      "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                                      "-c", PYTEST_INI, "--rootdir", os.getcwd(),
+                                      "--noconftest"]
     if not entry_point_installed():
         pytest_args += ["-p", PLUGIN]
     for root in dict.fromkeys(case_root(p) for p in args.paths):

@@ -75,3 +75,26 @@ def test_without_the_configured_directory_the_import_fails(pytester_conformance)
     cell, = json.loads((p.path / "out.json").read_text())["cells"]
     assert cell["outcome"] == "fail"
     assert cell["observed"]["error"]["types"][0] in ("ModuleNotFoundError", "ImportError")
+
+
+def test_the_teams_own_pytest_settings_and_conftest_stay_out_of_its_cells(tmp_path):
+    """`conformance run` (./run cell, a team's ./run matrix PATH) over a project whose
+    pytest configuration is for its own tests: an option only the team's plugins know, and
+    a conftest.py that would fail the run."""
+    import subprocess
+    import sys
+
+    team = tmp_path / "team"
+    (team / "cases").mkdir(parents=True)
+    (team / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--cov=mypkg --definitely-not-ours"\n')
+    (team / "conftest.py").write_text("raise RuntimeError('the team conftest was loaded')\n")
+    (team / "cases" / "conftest.py").write_text("raise RuntimeError('loaded')\n")
+    (team / "cases" / "configured.yaml").write_text(
+        "title: t\nsource: s\nmodes: [v1]\ndevices: [cpu]\ncode: x = 1\n"
+        "expect: {equals: {x: 1}}\n")
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "cases/configured.yaml",
+                           "--no-out"], cwd=str(team), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "1 passed" in done.stdout
