@@ -63,6 +63,13 @@ HOOK_METHODS = frozenset((
     "__setattr__", "__delattr__", "__init_subclass__", "__set_name__",
     "__instancecheck__", "__subclasscheck__", "__class_getitem__",
 ))
+# Methods that change a container in place: called on a module's dict, list or set
+# (``np.typecodes.update(...)``), they change what every later cell sees, and the guard
+# compares a module attribute's identity, not its contents.
+MUTATORS = frozenset((
+    "update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert",
+    "remove", "add", "discard", "sort", "reverse", "__setitem__", "__delitem__",
+))
 # The names every case's namespace starts with (module objects shared by every cell).
 SHARED = frozenset(("tf", "tf2", "np"))
 
@@ -105,6 +112,16 @@ def _node_reason(node, bound: set, aliases: set) -> Optional[str]:
                 return "assigns to an attribute of %s" % (base or "an expression")
             if base in aliases:
                 return "assigns to an attribute of %s (another name for a shared object)" % base
+    elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        base = _base_name(node)
+        if _not_the_cases(base, bound, aliases):
+            return "assigns to an item of %s" % (base or "an expression")
+    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+          and node.func.attr in MUTATORS
+          and isinstance(node.func.value, (ast.Name, ast.Attribute, ast.Subscript))):
+        base = _base_name(node.func.value)
+        if base is not None and _not_the_cases(base, bound, aliases):
+            return "changes %s in place (.%s)" % (base, node.func.attr)
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         if node.name in HOOK_METHODS:
             return "defines %s" % node.name
@@ -114,6 +131,12 @@ def _node_reason(node, bound: set, aliases: set) -> Optional[str]:
         if name is None or name in PROCESS_NAMES or _reflective(name):
             return "calls %s with a name it computes or a reflective one" % node.func.id
     return None
+
+
+def _not_the_cases(base: Optional[str], bound: set, aliases: set) -> bool:
+    """Whether what ``base`` names may be an object the case did not make: a shared or
+    imported module, another name for one, or a name the code never binds."""
+    return base is None or base in SHARED or base not in bound or base in aliases
 
 
 def _string(node) -> Optional[str]:

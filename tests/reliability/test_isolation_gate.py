@@ -32,6 +32,13 @@ OWN_PROCESS = [
     ("class A:\n    def __eq__(self, other):\n        return True\n", "__eq__"),
     ("cls = type(tf.constant(1)).__mro__\n", "__mro__"),
     ("k = tf.nn.relu.__wrapped__\n", "__wrapped__"),
+    # a module's dict or list changed in place: the guard compares identities, not contents
+    ("np.typecodes['AllFloat'] = ''\n", "an item of np"),
+    ("t = np.typecodes\nt['AllFloat'] = ''\n", "an item of t"),
+    ("del np.typecodes['AllFloat']\n", "an item of np"),
+    ("np.typecodes.update(AllFloat='')\n", "changes np in place"),
+    ("t = np.typecodes\nt.setdefault('X', '')\n", "changes t in place"),
+    ("import numpy\nnumpy.typecodes.clear()\n", "changes numpy in place"),
 ]
 
 # Code that stays in the reused worker (the guard after the cell watches what it does).
@@ -44,6 +51,8 @@ REUSED = [
     "        super().__init__()\n        self.units = 3\n",
     "path = getattr(v, 'path', None)\n",
     "with tf.variable_scope('s') as scope:\n    scope.reuse_variables()\n",
+    "d = {}\nd['a'] = 1\nd.update(b=2)\nl = []\nl.append(1)\n",
+    "tf.compat.v1.get_collection_ref('extra').append(tf.constant(1))\n",
 ]
 
 
