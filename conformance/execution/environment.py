@@ -69,21 +69,46 @@ def versions() -> Dict[str, Optional[str]]:
 @contextlib.contextmanager
 def importable(paths: List[str]) -> Iterator[None]:
     """While a cell runs, its code imports modules from ``paths`` (its case root first):
-    they go first on sys.path. Afterwards sys.path is as it was, and the modules loaded
-    from them leave sys.modules, so that the next cell in this process imports them afresh
-    (a module's own state is one cell's, and two case roots may each have a modeling.py)."""
+    a finder ahead of the others looks there for top-level modules and regular packages.
+    A folder without ``__init__.py`` is not a package here: the cases' own topic folders
+    (``cases/keras/``) must never answer ``import keras`` where Keras is missing.
+    Afterwards the modules loaded from them leave sys.modules, so that the next cell in
+    this process imports them afresh (a module's own state is one cell's, and two case
+    roots may each have a modeling.py)."""
     if not paths:
         yield
         return
-    before, loaded = list(sys.path), set(sys.modules)
+    loaded = set(sys.modules)
     dirs = tuple(os.path.join(os.path.abspath(p), "") for p in paths)
-    sys.path[:0] = [os.path.abspath(p) for p in paths]
+    finder = _CaseFinder([os.path.abspath(p) for p in paths])
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
-        sys.path[:] = before
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
         for name in set(sys.modules) - loaded:
             where = getattr(sys.modules[name], "__file__", None) or ""
             # An installed package (a virtualenv inside the project) stays loaded.
             if where.startswith(dirs) and "-packages" + os.sep not in where:
                 del sys.modules[name]
+
+
+class _CaseFinder:
+    """Finds top-level modules and regular packages in the case roots and configured
+    folders; never a namespace package (a folder without ``__init__.py``)."""
+
+    def __init__(self, dirs: List[str]) -> None:
+        self.dirs = dirs
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None:  # a submodule: its package's __path__ finds it
+            return None
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(name, self.dirs)
+        if spec is None or spec.loader is None:  # nothing, or a namespace portion
+            return None
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass

@@ -98,3 +98,20 @@ def test_the_teams_own_pytest_settings_and_conftest_stay_out_of_its_cells(tmp_pa
                           timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
+
+
+def test_a_case_folder_is_not_a_package_for_a_missing_import(pytester_conformance):
+    """The case root is importable, but its topic folders (cases/keras/ in the corpus) are
+    not namespace packages: `import nosuchpkg` still fails where nothing installs it, and
+    a real module beside the cases is still found."""
+    p = pytester_conformance
+    (p.path / "cases" / "nosuchpkg").mkdir(parents=True)
+    (p.path / "cases" / "modeling.py").write_text(MODULE)
+    (p.path / "cases" / "nosuchpkg" / "missing.yaml").write_text(
+        "title: t\nsource: s\nmodes: [v1]\ndevices: [cpu]\ncode: |\n"
+        "  try:\n    import nosuchpkg\n    found = True\n  except ImportError:\n"
+        "    found = False\n  import modeling\n  has_build = callable(modeling.build)\n"
+        "expect: {equals: {found: false, has_build: true}}\n")
+    p.runpytest_subprocess("cases", "--conformance-out", "out.json")
+    cell, = json.loads((p.path / "out.json").read_text())["cells"]
+    assert cell["outcome"] == "pass", cell
