@@ -137,7 +137,7 @@ def render(text: str, rec: recorder.Recorded, yaml) -> str:
     known = {}
     for exp in [data.get("expect")] + [v.get("expect") for v in old]:
         for key, node in (exp or {}).items():
-            known.setdefault((str(key), json.dumps(_plain(node), sort_keys=True)), node)
+            known.setdefault((str(key), json.dumps(wrapped.as_plain(node), sort_keys=True)), node)
 
     def _expect_node(expect: dict):
         node = _map()
@@ -147,13 +147,13 @@ def render(text: str, rec: recorder.Recorded, yaml) -> str:
                                       _flow(expect[key]))
         return node
 
-    if (_plain(data.get("expect")) or {}) != rec.expect:
+    if (wrapped.as_plain(data.get("expect")) or {}) != rec.expect:
         _put(data, "expect", _expect_node(rec.expect), after="code")
     variants = [old[i] for i in rec.kept]
     for v in rec.variants:
         mine = [o for i, o in enumerate(old) if i not in rec.kept]
-        same_when = [o for o in mine if _plain(o.get("when")) == v["when"]]
-        if same_when and _plain(same_when[0].get("expect")) == v["expect"]:
+        same_when = [o for o in mine if wrapped.as_plain(o.get("when")) == v["when"]]
+        if same_when and wrapped.as_plain(same_when[0].get("expect")) == v["expect"]:
             variants.append(same_when[0])
             continue
         node = _map()
@@ -162,7 +162,7 @@ def render(text: str, rec: recorder.Recorded, yaml) -> str:
             node["when"]["tf"] = DoubleQuotedScalarString(v["when"]["tf"])
         node["expect"] = _expect_node(v["expect"])
         # the note of the variant it replaces: the same `when`, else the same `expect`
-        noted = same_when + [o for o in mine if _plain(o.get("expect")) == v["expect"]]
+        noted = same_when + [o for o in mine if wrapped.as_plain(o.get("expect")) == v["expect"]]
         if noted and noted[0].get("note"):
             node["note"] = noted[0]["note"]
         variants.append(node)
@@ -220,14 +220,4 @@ def _flow(value: Any):
     else:
         return value
     node.fa.set_flow_style()
-    return node
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
     return node

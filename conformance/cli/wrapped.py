@@ -26,7 +26,7 @@ def dump(yaml, data: Any, text: str) -> str:
         return plain
     spliced = _splice(_dump(yaml, data), kept)
     try:
-        same = spliced is not None and _plain(yaml.load(spliced)) == _plain(yaml.load(plain))
+        same = spliced is not None and as_plain(yaml.load(spliced)) == as_plain(yaml.load(plain))
     except Exception:  # a splice that does not load is not used
         same = False
     return spliced if same else plain
@@ -130,11 +130,13 @@ def _splice(text: str, kept: Dict[str, Tuple[str, int]]) -> Optional[str]:
     return "\n".join(lines)
 
 
-def _plain(node: Any) -> Any:
+def as_plain(node: Any) -> Any:
+    """YAML as plain Python: ruamel's commented maps, sequences and strings as dict, list
+    and str, for comparing what two texts load to."""
     if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): as_plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [as_plain(v) for v in node]
     if isinstance(node, str):
         return str(node)
     return node
