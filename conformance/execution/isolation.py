@@ -141,9 +141,13 @@ def _not_the_cases(base: Optional[str], bound: set, aliases: set) -> bool:
 
 def _string(node) -> Optional[str]:
     """A string literal's value (ast.Str on Python 3.7, ast.Constant after), else None."""
-    value = getattr(node, "value", getattr(node, "s", None))
-    return value if type(node).__name__ in ("Constant", "Str") and isinstance(
-        value, str) else None
+    if type(node).__name__ == "Constant":
+        value = node.value
+    elif type(node).__name__ == "Str":  # Python 3.7; reading .s on 3.12+ warns
+        value = node.s
+    else:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _reflective(name: str) -> bool:

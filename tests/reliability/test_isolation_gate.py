@@ -77,3 +77,24 @@ def test_the_corpus_mostly_runs_in_reused_workers():
     forced = {f: r for f, r in forced.items() if r is not None}
     assert len(files) > 200
     assert len(forced) <= 5, forced
+
+
+@pytest.mark.parametrize("python", ["this", "3.13"])
+def test_the_gate_warns_about_nothing(python):
+    """The gate runs in every TF env's pytest, where warnings may be errors: on Python
+    3.12+ reading ast.Constant.s is deprecated (the TF 2.16+ envs broke on it), so the
+    check also runs on a Python 3.13 where one is found (the TF 2.21 env's)."""
+    import subprocess
+    import sys
+
+    from conformance.envs import discovery
+
+    found = (sys.executable,) if python == "this" else discovery.find_any([python])
+    if not found:
+        pytest.skip("no Python %s here" % python)
+    probe = ("from conformance.execution.isolation import own_process_reason as r\n"
+             "assert r(\"getattr(np, 'random')\\n\") is None\n"
+             "assert 'getattr' in r('getattr(np, name)\\n')\n")
+    done = subprocess.run([found[0], "-W", "error", "-c", probe], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-1500:]
