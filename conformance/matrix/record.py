@@ -182,6 +182,9 @@ def _expectation(observed: Dict[str, Any], keys: Dict[str, Any]) -> Dict[str, An
         else:
             same += [[e for e, r in zip(group, refs) if r == ref] for ref in sorted(
                 {r for r in refs if refs.count(r) > 1})]
+    # two of the case's groups can observe the same set (a `distinct` group whose members
+    # turned out partly the same, next to a `same` group of those members): once each
+    same, distinct = _once(same), _once(distinct)
     if same:
         exp["same"] = same
     if distinct:
@@ -193,6 +196,17 @@ def _expectation(observed: Dict[str, Any], keys: Dict[str, Any]) -> Dict[str, An
         if got:
             exp[key] = got
     return exp
+
+
+def _once(groups: List[List[str]]) -> List[List[str]]:
+    """``groups`` without a group whose members an earlier one already has, in order."""
+    seen: set = set()
+    out = []
+    for group in groups:
+        if frozenset(group) not in seen:
+            seen.add(frozenset(group))
+            out.append(group)
+    return out
 
 
 def _common(shown: Dict[Lane, Dict[str, str]], keeps) -> str:

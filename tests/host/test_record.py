@@ -143,3 +143,20 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     shutil.copy(os.path.join(OBSERVED, "tf2.15-cpu.json"), str(empty))
     status, _ = _record(capsys, "--raw", empty, path)  # no results for this case
     assert status == 1
+
+
+def test_a_group_that_becomes_same_from_two_expectations_is_recorded_once(tmp_path, capsys):
+    # `distinct: [[a, b, c]]` and a variant's `same: [[a, b]]`: where a is b but not c, both
+    # groups observe the pair (a, b) as one object; the file gets that group once
+    text = ("title: t\nsource: s\ncode: a = b = 1\nexpect:\n  distinct: [[a, b, c]]\n"
+            "variants:\n  - when: {tf: \"<2.9\"}\n    expect:\n      same: [[a, b]]\n")
+    path = _case(tmp_path, "a/x", text)
+    d = RawDir(tmp_path)
+    for minor in ("2.8", "2.9"):
+        c = cell("a/x", "eager", names={"a": "v:0", "b": "v:0", "c": "w:0"})
+        c["observed"]["objects"]["b"]["ref"] = c["observed"]["objects"]["a"]["ref"]
+        d.add(raw("tf%s-cpu" % minor, minor, cells=[c]))
+    status, out = _record(capsys, "--raw", d.dir, "--write", "--update-failing", path)
+    case = load_case(str(path), str(tmp_path / "cases"))
+    assert status == 0 and case.expect.same == [["a", "b"]] and not case.variants
+    assert case.expect.distinct == []
