@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import List, Optional
 
@@ -37,18 +38,58 @@ def case_root(path: str) -> str:
 def project_dir(path: str) -> Optional[str]:
     """The team's project above a case path: the nearest folder with a conformance.toml, or
     a pyproject.toml with a [tool.tf-scope-conformance] table (envs/extras.py reads them on
-    the host); its modules (modeling.py beside cases/) are importable, as under ./run
-    matrix and ./run upgrade-check."""
+    the host; both answer alike, tests/host/test_team.py checks it); its modules
+    (modeling.py beside cases/) are importable, as under ./run matrix and ./run
+    upgrade-check."""
     for parent in [os.path.abspath(path)] + _ancestors(os.path.abspath(path)):
         if os.path.isfile(os.path.join(parent, "conformance.toml")):
             return parent
         try:
             with open(os.path.join(parent, "pyproject.toml"), encoding="utf-8") as f:
-                if "[tool.tf-scope-conformance]" in f.read():
+                if has_our_table(f.read()):
                     return parent
         except (OSError, UnicodeDecodeError):
             continue
     return None
+
+
+SECTION = ("tool", "tf-scope-conformance")
+_HEADER = re.compile(r"\[\[?([^\[\]]+)\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"((?:\"[^\"]*\"|'[^']*'|[\w-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[\w-]+))*)\s*=")
+_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([\w-]+)")
+
+
+def has_our_table(text: str) -> bool:
+    """Whether a pyproject.toml has a [tool.tf-scope-conformance] table: read as TOML where
+    Python can (3.11+); else (inside a TF 1.15 env) from its table headers and dotted keys,
+    so a comment or a string that mentions the table does not count, and a quoted or
+    dotted spelling does."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python < 3.11
+        tomllib = None
+    if tomllib is not None:
+        try:
+            tool = tomllib.loads(text).get("tool")
+        except ValueError:
+            return False
+        return isinstance(tool, dict) and SECTION[1] in tool
+    table: tuple = ()
+    for line in text.splitlines():
+        line = line.strip()
+        header, key = _HEADER.match(line), _KEY.match(line)
+        if header:
+            table = _parts(header.group(1))
+        elif key and (table + _parts(key.group(1)))[:2] == SECTION:
+            return True
+        if table[:2] == SECTION:
+            return True
+    return False
+
+
+def _parts(dotted: str) -> tuple:
+    return tuple(next(g for g in m.groups() if g is not None)
+                 for m in _PART.finditer(dotted))
 
 
 def _ancestors(path: str) -> List[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -230,6 +231,37 @@ def test_run_finds_the_teams_project_above_its_cases(tmp_path):
     assert project_dir(str(case)) == str(tmp_path / "team")
     (tmp_path / "team" / "cases" / "conformance.toml").write_text("")
     assert project_dir(str(case)) == str(tmp_path / "team" / "cases")
+
+
+PYPROJECTS = [  # (text, whether it has our table)
+    ("[tool.tf-scope-conformance]\n", True),
+    ("[tool . 'tf-scope-conformance' ]  # ours\nwith = ['six']\n", True),
+    ('[tool."tf-scope-conformance".extra]\nx = 1\n', True),
+    ("[tool]\ntf-scope-conformance.with = ['six']\n", True),
+    ('tool.tf-scope-conformance.pythonpath = ["src"]\n', True),
+    ("# [tool.tf-scope-conformance] later\n[project]\nname = 'x'\n", False),
+    ("[tool.other]\nnote = '[tool.tf-scope-conformance]'\n", False),
+    ("[tool.tf-scope-conformance-old]\n", False),
+    ("[project]\nname = 'tf-scope-conformance'\n", False),
+]
+
+
+@pytest.mark.parametrize("without_tomllib", [False, True])
+@pytest.mark.parametrize("text,ours", PYPROJECTS)
+def test_run_and_the_host_agree_on_which_pyproject_is_the_teams(tmp_path, monkeypatch,
+                                                                 text, ours, without_tomllib):
+    """./run cell (in an env, maybe Python 3.7 without a TOML parser) and ./run matrix
+    (envs/extras.py, TOML) find the same project: not by the table's name in a comment."""
+    from conformance.cli.run import project_dir
+
+    if without_tomllib:  # what a TF 1.15 env's Python 3.7 has
+        monkeypatch.setitem(sys.modules, "tomllib", None)
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "pyproject.toml").write_text(text)
+    case = str(tmp_path / "cases" / "x.yaml")
+    found = extras.find_config([case])
+    assert (found is not None) == ours
+    assert project_dir(case) == (str(tmp_path) if ours else None)
 
 
 def test_a_team_env_with_packages_writes_its_results_under_the_tables_name(tmp_path,
