@@ -10,7 +10,7 @@ import sys
 from typing import List
 
 from ..envs import extras
-from ..envs.orchestrate import Orchestrator, Team, project_root, select_rows
+from ..envs.orchestrate import Orchestrator, Team, project_root, select_devices, select_rows
 from ..envs.upgrade import main_paths
 from ..errors import UsageError
 from . import matrix, user_path
@@ -25,6 +25,9 @@ def main(argv: List[str]) -> int:
                              "(default: the suite's corpus, cases/, into reports/)")
     parser.add_argument("--only", help="comma-separated TF minors (default: every row of the "
                                        "table)")
+    parser.add_argument("--devices", help="comma-separated subset of cpu,gpu (default: both; "
+                                          "a gpu environment without a GPU is written as "
+                                          "not run)")
     parser.add_argument("--out", metavar="DIR",
                         help="with PATHs: the directory the reports go to (default: %s/ "
                              "in the current directory)" % TEAM_OUT)
@@ -55,7 +58,8 @@ def main(argv: List[str]) -> int:
     elif args.out or args.packages:
         raise UsageError("--out and --with go with your own case PATHs; the corpus runs in "
                          "the table's environments and writes reports/")
-    run = Orchestrator(root, select_rows(args.only), args.jobs, args.build_jobs, team)
+    run = Orchestrator(root, select_rows(args.only), args.jobs, args.build_jobs, team,
+                       select_devices(args.devices))
     run.run()
     status = 0
     if team and not args.no_report:
@@ -64,9 +68,9 @@ def main(argv: List[str]) -> int:
     elif not args.no_report:
         status = matrix.main(["--raw", run.raw, "--out", os.path.join(root, "reports")]
                              + (["--strict"] if args.strict else [])
-                             # a partial run (--only) must not rewrite the corpus' findings
-                             # nor count as a point of its history
-                             + ([] if args.only else
+                             # a partial run (--only, --devices) must not rewrite the
+                             # corpus' findings nor count as a point of its history
+                             + ([] if args.only or args.devices else
                                 ["--findings", os.path.join(root, "docs", "findings.md"),
                                  "--cases", os.path.join(root, "cases"),
                                  "--history", os.path.join(root, "reports",

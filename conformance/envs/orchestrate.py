@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..errors import UsageError
 from ..execution.pool import gpu_absent_reason
@@ -93,9 +93,11 @@ class Orchestrator:
     into reports/, or a ``team``'s cases into its own directory."""
 
     def __init__(self, root: str, rows: List[versions.TFVersion], jobs: int,
-                 build_jobs: int, team: Optional[Team] = None) -> None:
+                 build_jobs: int, team: Optional[Team] = None,
+                 devices: Sequence[str] = versions.DEVICES) -> None:
         self.root, self.rows, self.jobs, self.build_jobs = root, rows, jobs, build_jobs
         self.team = team
+        self.devices = tuple(d for d in versions.DEVICES if d in devices)
         self.tox = tox_command()
         self.raw = os.path.join(team.out if team else os.path.join(root, "reports"), "raw")
         self.progress = Progress()
@@ -138,7 +140,7 @@ class Orchestrator:
         runnable = []
         idle: List[Tuple[str, str]] = []
         for row in self.rows:
-            for device in versions.DEVICES:
+            for device in self.devices:
                 name = extras.env_name(row, device, None, self.packages)
                 env = Env(row, device, name, os.path.join(self.raw, row.env_name(device) + ".json"))
                 found = discovery.find_any(row.pythons)
@@ -252,6 +254,18 @@ class Orchestrator:
                  "--env-name", env.name, "--out", env.out, "--junit", junit, "-q",
                  "--no-progress", "-n", self.env.get("CONFORMANCE_WORKERS", "0")]
                 + [a for p in self.team.extras.pythonpath for a in ("--pythonpath", p)])
+
+
+def select_devices(devices: Optional[str]) -> Tuple[str, ...]:
+    """The devices --devices names (default: all), in the table's order."""
+    if not devices:
+        return versions.DEVICES
+    wanted = {d.strip() for d in devices.split(",")}
+    unknown = wanted - set(versions.DEVICES)
+    if unknown or not wanted:
+        raise UsageError("--devices: unknown devices %s (known: %s)"
+                         % (", ".join(sorted(unknown)), ",".join(versions.DEVICES)))
+    return tuple(d for d in versions.DEVICES if d in wanted)
 
 
 def select_rows(only: Optional[str]) -> List[versions.TFVersion]:

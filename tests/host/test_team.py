@@ -81,8 +81,8 @@ def captured(monkeypatch):
     seen = {}
 
     class Fake:
-        def __init__(self, root, rows, jobs, build_jobs, team=None):
-            seen.update(rows=[r.minor for r in rows], team=team)
+        def __init__(self, root, rows, jobs, build_jobs, team=None, devices=("cpu", "gpu")):
+            seen.update(rows=[r.minor for r in rows], team=team, devices=devices)
             self.raw, self.failed = os.path.join(team.out if team else "reports", "raw"), []
 
         def run(self):
@@ -277,3 +277,22 @@ def test_a_team_env_with_packages_writes_its_results_under_the_tables_name(tmp_p
     (env,) = run.plan()
     assert env.name.startswith("tf2.14-cpu-with-")
     assert env.out == str(tmp_path / "raw" / "tf2.14-cpu.json")
+
+
+def test_matrix_devices_runs_and_writes_only_the_devices_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(orchestrate.discovery, "find_any", lambda pythons: ("python3", "PATH"))
+    monkeypatch.setattr(orchestrate, "tox_command", lambda: ["tox"])
+    monkeypatch.setattr(orchestrate, "gpu_absent_reason", lambda: None)  # a GPU runner
+    gpu = orchestrate.Orchestrator(str(tmp_path), [ROWS["2.14"]], 1, 1, None,
+                                   orchestrate.select_devices("gpu"))
+    assert [e.name for e in gpu.plan()] == ["tf2.14-gpu"]
+    monkeypatch.setattr(orchestrate, "gpu_absent_reason", lambda: "no GPU visible")
+    gpu = orchestrate.Orchestrator(str(tmp_path), [ROWS["2.14"]], 1, 1, None,
+                                   orchestrate.select_devices("gpu"))
+    assert gpu.plan() == [] and os.listdir(gpu.raw) == ["tf2.14-gpu.json"]  # not run
+    both = orchestrate.Orchestrator(str(tmp_path), [ROWS["2.14"]], 1, 1, None,
+                                    orchestrate.select_devices(None))
+    assert [e.name for e in both.plan()] == ["tf2.14-cpu"]
+    assert orchestrate.select_devices(" gpu,cpu") == ("cpu", "gpu")
+    with pytest.raises(UsageError, match="--devices: unknown devices tpu"):
+        orchestrate.select_devices("cpu,tpu")

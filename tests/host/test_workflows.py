@@ -233,3 +233,17 @@ def test_readme_shows_the_committed_badges_and_keeps_the_endpoint_ones_ready():
     assert names == ["overall.json", "cpu.json", "gpu.json"]
     for name in names:  # what the fan-in publishes (reports/badges/ has the last local run)
         assert os.path.isfile(os.path.join(ROOT, "reports", "badges", name))
+
+@pytest.mark.parametrize("name", ["matrix.yml", "conformance.yml"])
+def test_each_environment_job_runs_only_its_own_device(name):
+    """A gpu job ran the cpu environment too (./run matrix had no device filter) and
+    uploaded only the gpu file: a whole cpu run thrown away on the GPU runner."""
+    workflow = load(os.path.join(ROOT, ".github", "workflows", name))
+    runs = {}
+    for job_id, _, step in steps(workflow):
+        if "run matrix" in step.get("run", ""):
+            runs.setdefault(job_id, []).extend(
+                line for line in step["run"].splitlines() if "run matrix" in line)
+    assert sorted(runs) == ["cpu", "gpu"]
+    for device, lines in runs.items():
+        assert lines and all("--devices %s " % device in line for line in lines), lines
