@@ -104,4 +104,7 @@ def behaviour_of(mode: str) -> str:
 def as_dict() -> dict:
     """The vocabulary as JSON data (embedded in the HTML page)."""
     return {"modes": list(MODES), "devices": list(DEVICES), "outcomes": list(CELL_OUTCOMES),
-            "failing": sorted(FAILING), "priority": list(PRIORITY)}
+            "failing": sorted(FAILING), "priority": list(PRIORITY),
+            "did_not_run": sorted(DID_NOT_RUN), "good": list(GOOD),
+            "labels": dict(LABELS), "glyphs": {o.name: o.glyph for o in TABLE},
+            "short": {o.name: o.short for o in TABLE if o.short}}
