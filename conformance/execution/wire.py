@@ -18,14 +18,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
-# What a Reply's outcome can be (the cell's own outcome is decided by execution.cell):
-#   ok       the code ran (or raised): ``observed`` says what happened
-#   error    the runner itself failed (a bug, or a broken executor process)
-#   crash    the process running the cell died, or the code ended its process
-#   timeout  the cell ran past its time limit and was killed
-#   lost     it never ran: queued behind a request whose process died
-REPLY_OUTCOMES = ("ok", "error", "crash", "timeout", "lost")
-
 
 class ProtocolError(Exception):
     """A line that is not a message of this protocol."""
@@ -52,7 +44,7 @@ class Request:
 @dataclass
 class Reply:
     id: int
-    outcome: str
+    outcome: str  # one of vocabulary.REPLY_OUTCOMES
     observed: Optional[Dict[str, Any]] = None
     reason: Optional[str] = None
     seconds: Optional[float] = None

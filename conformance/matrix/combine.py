@@ -14,14 +14,15 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import ResultsError
 from ..results import raw
-from ..vocabulary import DEVICES, ENV_STATUSES, MODES
+from ..vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, MODES
 from .changes import find_changes
 from .model import Case, Cell, CellKey, Column, Matrix, _order
 
 
 def _rank(cell_device: str, env_device: str, outcome: str) -> Tuple[bool, int]:
-    """Which record wins a cell: the environment of that device, then a real record."""
-    level = 0 if outcome == "skip" else 1 if outcome in ENV_STATUSES else 2
+    """Which record wins a cell: the environment of that device, then a real record (an
+    attempted cell), then a column's status, then a skipped cell."""
+    level = 1 if outcome in ENV_STATUSES else 0 if outcome in DID_NOT_RUN else 2
     return (cell_device == env_device, level)
 
 

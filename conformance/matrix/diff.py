@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..errors import ResultsError, UsageError
 from ..results import raw
-from ..vocabulary import ENV_STATUSES, FAILING
+from ..vocabulary import ENV_STATUSES, FAILING, GOOD
 from . import groups
 from .changes import describe, kind_of
 from .combine import combine
@@ -44,7 +44,7 @@ FAIL_ON = {
     "changed": ("worse", "better", "semantic", "wording", "added", "removed"),
     "failing": ("worse",),
 }
-WAS_GOOD = frozenset(("pass", "xfail"))
+WAS_GOOD = frozenset(GOOD)
 
 
 @dataclass

@@ -13,15 +13,11 @@ from typing import List
 
 from ...errors import escape
 from ...vocabulary import CELL_OUTCOMES as OUTCOMES
-from ...vocabulary import ENV_STATUSES
+from ...vocabulary import ENV_STATUSES, SYMBOLS
 from .. import groups
 from ..model import Matrix
 from . import view
 
-SYMBOLS = {
-    "pass": "✅", "fail": "❌", "xfail": "🐞", "xpass": "❗", "error": "⚠️", "crash": "💥",
-    "timeout": "⏱️", "skip": "➖", "unavailable": "⬛", "not_run": "⬜",
-}
 MAX_PROBLEMS = 50
 
 _SPECIAL = re.compile(r"([\\`*_\[\]{}#~|!])")

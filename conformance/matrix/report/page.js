@@ -8,13 +8,12 @@
   var DATA = JSON.parse(document.getElementById("matrix-data").textContent);
   // The words come from conformance/vocabulary.py, embedded with the data.
   var WORDS = DATA.vocabulary;
-  var OUTCOMES = WORDS.outcomes, PRIORITY = WORDS.priority, BAD = {}, DID_NOT_RUN = {};
+  var OUTCOMES = WORDS.outcomes, PRIORITY = WORDS.priority, GOOD = WORDS.good, BAD = {}, DID_NOT_RUN = {};
   WORDS.failing.forEach(function (o) { BAD[o] = 1; });
-  // vocabulary.PRIORITY lists the outcomes of cells that did not run after "pass"
-  OUTCOMES.forEach(function (o) { if (PRIORITY.indexOf(o) > PRIORITY.indexOf("pass")) DID_NOT_RUN[o] = 1; });
-  var SYMBOL = { pass: "\u2713", fail: "\u2717", xfail: "x", xpass: "!", error: "E", crash: "C",
-    timeout: "T", skip: "\u2013", unavailable: "U", not_run: "\u00b7" };
-  var LABEL = { not_run: "not run", no_env: "no environment of this device (cells from others)" };
+  WORDS.did_not_run.forEach(function (o) { DID_NOT_RUN[o] = 1; });
+  var SYMBOL = WORDS.glyphs, SHORT = WORDS.short, LABEL = {};
+  Object.keys(WORDS.labels).forEach(function (o) { LABEL[o] = WORDS.labels[o]; });
+  LABEL.no_env = "no environment of this device (cells from others)";
   var MODES = WORDS.modes, minors = DATA.minors, columns = DATA.columns, devices = DATA.devices;
   var CASES = DATA.cases, BY_ID = {};
   CASES.forEach(function (c) { BY_ID[c.id] = c; });
@@ -165,7 +164,7 @@
   function buildVerdict() {
     var table = $("grid"), ratio = el("tr", { "class": "ratio" });
     table.tHead.appendChild(headRow("case"));
-    ratio.appendChild(el("th", { "class": "corner" }, "ok % (pass + xfail of cells run)"));
+    ratio.appendChild(el("th", { "class": "corner" }, "ok % (" + GOOD.join(" + ") + " of cells run)"));
     minors.forEach(function (tf) { ratio.appendChild(el("th", { "class": "col", "data-tf": tf })); });
     table.tHead.appendChild(ratio);
     var rows = [];
@@ -189,12 +188,13 @@
     var heads = $("grid").tHead.rows;
     minors.forEach(function (tf, i) {
       var col = column(tf, state.device), h = heads[0].cells[i + 1], r = heads[1].cells[i + 1];
-      var s = DATA.summary[tf + "/" + state.device] || {}, ran = 0, ok = (s.pass || 0) + (s.xfail || 0), bad = 0;
+      var s = DATA.summary[tf + "/" + state.device] || {}, ran = 0, ok = 0, bad = 0;
       OUTCOMES.forEach(function (o) { if (!DID_NOT_RUN[o]) ran += s[o] || 0; if (BAD[o]) bad += s[o] || 0; });
+      GOOD.forEach(function (o) { ok += s[o] || 0; });
       h.setAttribute("data-status", col ? col.status : "none");
       h.setAttribute("title", col ? "TF " + (col.tf || tf) + " " + state.device + ": " + label(col.status) +
         (col.reason ? " (" + col.reason + ")" : "") : "no " + state.device + " environment");
-      r.textContent = !col ? "" : col.status === "unavailable" ? "n/a" : col.status === "not_run" ? "n/r" :
+      r.textContent = !col ? "" : SHORT.hasOwnProperty(col.status) ? SHORT[col.status] :
         ran ? Math.floor(100 * ok / ran) + "%" : "\u2013";
       r.setAttribute("title", h.getAttribute("title") + (col && col.status === "complete" ?
         "\n" + ok + " passed or known TF bugs of " + ran + " cells run" : ""));

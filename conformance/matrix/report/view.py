@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from ...vocabulary import CELL_OUTCOMES as OUTCOMES
-from ...vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, PRIORITY
+from ...vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, GOOD, PRIORITY
 from ...vocabulary import FAILING as BAD
+from ...vocabulary import LABELS as OUTCOME_LABELS
 from ..model import Case, Cell, CellKey, Column, Matrix
 
-LABELS = {o: o.replace("_", " ") for o in OUTCOMES}
+LABELS = dict(OUTCOME_LABELS)
 LABELS.update(complete="complete", partial="partial", no_env="no environment")  # columns
 
 # Shields.io colour names and the hex used in our own SVG for them.
@@ -52,7 +53,7 @@ def ran(count: Dict[str, int]) -> int:
 
 
 def good(count: Dict[str, int]) -> int:
-    return count.get("pass", 0) + count.get("xfail", 0)
+    return sum(count.get(o, 0) for o in GOOD)
 
 
 def bad(count: Dict[str, int]) -> int:
