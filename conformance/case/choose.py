@@ -36,25 +36,32 @@ def _version(text: Optional[str]) -> Optional[Version]:
         return None
 
 
-def matches(variant: Variant, versions: Dict[str, Optional[str]], mode: str, device: str) -> bool:
-    """``versions`` maps "tf", "python", "keras" to version strings (None if not installed)."""
+def matches(variant: Variant, versions: Dict[str, Optional[str]], mode: str, device: str,
+            step: Optional[str] = None) -> bool:
+    """``versions`` maps "tf", "python", "keras" (and for a cell of a producer/consumer
+    case "producer_tf") to version strings (None if not installed). ``step``: "produce"
+    for a produce cell, whose expectations are only the variants that say so."""
+    if (variant.step == "produce") != (step == "produce"):
+        return False
     if variant.modes is not None and mode not in variant.modes:
         return False
     if variant.devices is not None and device not in variant.devices:
         return False
-    for key in ("tf", "python", "keras"):
+    for key in ("tf", "python", "keras", "producer_tf", "consumer_tf"):
         spec = getattr(variant, key)
         if spec is None:
             continue
-        have = _version(versions.get(key))
+        have = _version(versions.get("tf" if key == "consumer_tf" else key))
         if have is None or not spec.contains(have, prereleases=True):
             return False
     return True
 
 
-def choose(case: Case, versions: Dict[str, Optional[str]], mode: str, device: str) -> Choice:
-    """The first variant whose `when` matches replaces `expect` entirely."""
+def choose(case: Case, versions: Dict[str, Optional[str]], mode: str, device: str,
+           step: Optional[str] = None) -> Choice:
+    """The first variant whose `when` matches replaces `expect` entirely. A produce cell
+    (``step`` "produce") expects no error unless a ``step: produce`` variant matches."""
     for variant in case.variants:
-        if matches(variant, versions, mode, device):
+        if matches(variant, versions, mode, device, step):
             return Choice(expect=variant.expect or case.expect, variant=variant)
-    return Choice(expect=case.expect)
+    return Choice(expect=Expect() if step == "produce" else case.expect)

@@ -20,7 +20,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from ..errors import CaseError, Problem
 from ..vocabulary import DEFAULT_TIMEOUT, DEVICES, MAX_TIMEOUT, MODES
 from . import yamlsource
-from .model import Case, Expect, Variant
+from .model import Case, Expect, Step, Variant
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                            "case.schema.json")
@@ -210,16 +210,7 @@ class _Builder:
 
     def build(self) -> Case:
         data, lines = self.data, self.lines
-        code = data.get("code") if self.lenient else data["code"]
-        code_line = lines.get(("code", "<content>"), lines.get(("code",), 1))
-        if isinstance(code, str):
-            try:
-                compile("\n" * (code_line - 1) + code, self.file, "exec")
-            except SyntaxError as exc:  # (a NUL in the code: no line number from Python)
-                self.found.append(Problem(self.file, exc.lineno or code_line, "code",
-                                          "Python syntax error: %s" % exc.msg))
-            except ValueError as exc:  # e.g. a NUL character
-                self.fail(("code",), "cannot compile: %s" % exc)
+        steps = self.steps()
         timeout = data.get("timeout", DEFAULT_TIMEOUT)
         if isinstance(timeout, float) and math.isnan(timeout):  # the schema's bounds let NaN by
             self.fail(("timeout",), "expected seconds in (0, %g], got nan" % MAX_TIMEOUT)
@@ -231,19 +222,79 @@ class _Builder:
         expect = self.expect(data.get("expect"), ("expect",))
         if self.lenient:
             return None  # type: ignore[return-value]
+        last = steps[-1]  # the step the case's expectation is about: main or consume
+        paired = len(steps) > 1
         return Case(
-            id=self.cid, file=self.file, line=lines.get(("code",), 1), title=data["title"],
-            source=data.get("source"), code=code, code_line=code_line,
+            id=self.cid, file=self.file, title=data["title"],
+            line=lines.get(("consume" if paired else "code",), 1),
+            source=data.get("source"), code=last.code, code_line=last.line,
             tags=tuple(data.get("tags", ())), note=data.get("note"),
-            modes=tuple(data.get("modes", MODES)), devices=tuple(data.get("devices", DEVICES)),
+            modes=tuple(data.get("modes", MODES)),
+            # An artifact does not depend on the device: a pair case runs on the CPU unless
+            # it says otherwise (the GPU columns would double its grid for nothing).
+            devices=tuple(data.get("devices", ("cpu",) if paired else DEVICES)),
             env=dict(data.get("env", {})), timeout=float(timeout),
-            expect=expect, variants=variants,
+            expect=expect, variants=variants, steps=steps,
         )
+
+    def steps(self) -> Tuple[Step, ...]:
+        """The case's code: ``code`` (one main step) or ``produce`` + ``consume``; each
+        compiled, so that a syntax error is told at its line."""
+        data, lines = self.data, self.lines
+        given = [k for k in ("code", "produce", "consume") if k in data]
+        if given == ["code"] or not given:
+            if not given:  # told as the schema told it when `code` was required
+                self.found.append(Problem(self.file, _line_of((), lines), "code",
+                                          "missing required key 'code'"))
+            names = ("code",)
+        elif "code" in given:
+            self.fail(("code",), "a case has either 'code' or 'produce' and 'consume', "
+                      "not both")
+            names = ("code",)
+        else:
+            names = ("produce", "consume")
+            for name in names:
+                if name not in data:
+                    self.found.append(Problem(
+                        self.file, _line_of((), lines), name, "missing required key %r (a "
+                        "producer/consumer case has 'produce' and 'consume')" % name))
+        if names == ("code",):
+            for key in ("produce_modes", "produce_env", "consume_env"):
+                if key in data:
+                    self.fail((key,), "only for a producer/consumer case ('produce' and "
+                              "'consume' instead of 'code')")
+            for i, raw in enumerate(data.get("variants") or []):
+                if isinstance(raw, dict) and "step" in raw:
+                    self.fail(("variants", i, "step"), "only for a producer/consumer case")
+                when = raw.get("when") if isinstance(raw, dict) else None
+                for key in ("producer_tf", "consumer_tf"):
+                    if isinstance(when, dict) and key in when:
+                        self.fail(("variants", i, "when", key),
+                                  "only for a producer/consumer case")
+        steps = []
+        for name in names:
+            code = data.get(name)
+            line = lines.get((name, "<content>"), lines.get((name,), 1))
+            if isinstance(code, str):
+                try:
+                    compile("\n" * (line - 1) + code, self.file, "exec")
+                except SyntaxError as exc:  # (a NUL in the code: no line number from Python)
+                    self.found.append(Problem(self.file, exc.lineno or line, name,
+                                              "Python syntax error: %s" % exc.msg))
+                except ValueError as exc:  # e.g. a NUL character
+                    self.fail((name,), "cannot compile: %s" % exc)
+            env = data.get("%s_env" % name)
+            modes = data.get("produce_modes") if name == "produce" else None
+            step_name = "main" if name == "code" else name
+            steps.append(Step(step_name, code if isinstance(code, str) else "", line,
+                              tuple(sorted(env.items())) if isinstance(env, dict) else (),
+                              tuple(modes) if isinstance(modes, list) else None))
+        return tuple(steps)
 
     def variant(self, i: int, raw: dict) -> Variant:
         when = raw.get("when") if isinstance(raw.get("when"), dict) else {}
         specs = {}
-        for k in ("tf", "python", "keras"):
+        for k in ("tf", "python", "keras", "producer_tf", "consumer_tf"):
             if isinstance(when.get(k), str):
                 try:
                     specs[k] = SpecifierSet(when[k])
@@ -257,7 +308,7 @@ class _Builder:
             modes=tuple(when["modes"]) if "modes" in when else None,
             devices=tuple(when["devices"]) if "devices" in when else None,
             expect=self.expect(expect, ("variants", i, "expect")) if "expect" in raw else None,
-            xfail=raw.get("xfail"), note=raw.get("note"), **specs)
+            xfail=raw.get("xfail"), note=raw.get("note"), step=raw.get("step"), **specs)
 
     def expect(self, raw: Any, path: tuple) -> Expect:
         if not isinstance(raw, dict):

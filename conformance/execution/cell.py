@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import shlex
 import time
-from typing import Callable, Dict, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 from ..case.choose import Choice, choose
 from ..case.compare import compare
@@ -33,9 +34,30 @@ def repro_command(case: Case, mode: str, device: str, env: Optional[str] = None)
     return "python -m conformance run %s --no-out --show" % cell
 
 
-def profile_key(case: Case, mode: str, device: str) -> ProfileKey:
-    """The executor process a cell runs in: (behaviour, device, the case's env settings)."""
-    return (behaviour_of(mode), device, tuple(sorted(case.env.items())))
+@dataclass(frozen=True)
+class Pair:
+    """A cell of a producer/consumer case: its step, its artifact directory and, for a
+    consume cell, the producer (env name, TF release) and what it published."""
+
+    step: str                      # "produce" or "consume"
+    artifacts: str
+    producer: Optional[str] = None
+    producer_tf: Optional[str] = None
+    produced: Optional[Dict[str, Any]] = None
+
+    @property
+    def producer_minor(self) -> Optional[str]:
+        return None if self.producer_tf is None else ".".join(
+            self.producer_tf.split(".")[:2])
+
+
+def profile_key(case: Case, mode: str, device: str, step: str = "main") -> ProfileKey:
+    """The executor process a cell runs in: (behaviour, device, the env settings of the
+    case and of its step)."""
+    env = dict(case.env)
+    if case.paired or step != "main":
+        env.update(case.step(step).env)
+    return (behaviour_of(mode), device, tuple(sorted(env.items())))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,13 +85,16 @@ def run(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = Non
 
 def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = None,
           local_versions: Optional[Versions] = None, ahead: bool = False,
-          fresh: bool = False, paths: Sequence[str] = ()) -> Optional[Started]:
+          fresh: bool = False, paths: Sequence[str] = (),
+          pair: Optional[Pair] = None) -> Optional[Started]:
     """Send the cell to its executor process without waiting for the reply. ahead=True
     (sending a later cell while an earlier one runs): only if the process is up and has at
     most one request in hand, else returns None, having done nothing; it never starts a
     process or waits for one. fresh=True: in a worker forked for this one cell (--verify).
-    ``paths``: directories the code may import modules from (its case root first)."""
-    key = profile_key(case, mode, device)
+    ``paths``: directories the code may import modules from (its case root first).
+    ``pair``: a step of a producer/consumer case (None: a plain case's one cell)."""
+    step = case.step(pair.step if pair else "main")
+    key = profile_key(case, mode, device, step.name)
     absent = gpu_absent_reason() if device == "gpu" else None  # then the cell is a skip
     server = None
     if ahead:
@@ -79,6 +104,11 @@ def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = N
     record = CellRecord(case=case.id, file=case.file, line=case.line, title=case.title,
                         tags=list(case.tags), mode=mode, device=device,
                         repro=repro_command(case, mode, device, env))
+    if pair is not None:
+        record.step = pair.step
+        if pair.step == "consume":
+            record.producer, record.producer_tf = pair.producer, pair.producer_tf
+            record.producer_tf_minor = pair.producer_minor
     if absent:
         return record.finish("skip", absent)
     first = key not in pool.announced
@@ -101,18 +131,23 @@ def start(case: Case, mode: str, device: str, pool: Pool, env: Optional[str] = N
     versions = dict(local_versions or environment.versions())
     versions["tf"] = server.facts.get("tf") or versions.get("tf")
     versions["python"] = server.facts.get("python") or versions.get("python")
-    choice = choose(case, versions, mode, device)
+    if pair is not None and pair.producer_tf:
+        versions["producer_tf"] = pair.producer_tf
+    choice = choose(case, versions, mode, device, pair.step if pair else None)
     record.variant = choice.index
     record.note = choice.note
     record.expect = choice.expect.to_dict()
-    request = wire.Request(id=0, code=case.code, code_line=case.code_line, file=case.file,
-                           mode=mode, device=device, probe=case.probe(),
+    request = wire.Request(id=0, code=step.code, code_line=step.line, file=case.file,
+                           mode=mode, device=device,
+                           probe=case.probe(pair.step if pair else None),
                            timeout=case.timeout,
-                           isolate=fresh or own_process_reason(case.code) is not None,
-                           paths=list(paths))
+                           isolate=fresh or own_process_reason(step.code) is not None,
+                           paths=list(paths), step=step.name,
+                           artifacts=pair.artifacts if pair else None,
+                           produced=pair.produced if pair else None)
     return Pending(record, choice, server, server.submit(request),
                    lambda: finish(start(case, mode, device, pool, env, local_versions,
-                                        fresh=fresh, paths=paths)))
+                                        fresh=fresh, paths=paths, pair=pair)))
 
 
 def finish(started: Started) -> CellRecord:

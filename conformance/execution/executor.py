@@ -13,7 +13,7 @@ import time
 import warnings
 
 from ..vocabulary import GRAPH_MODES
-from . import environment, observe, tfstate
+from . import artifacts, environment, observe, tfstate
 
 tf = None      # tensorflow.compat.v1, bound by setup()
 tf2 = None     # tensorflow.compat.v2
@@ -164,6 +164,10 @@ def run_cell(req) -> dict:
     _GRAPH_BEFORE_CELL = tf.get_default_graph()
     code = compile("\n" * (req.code_line - 1) + req.code, req.file, "exec")
     ns = {"tf": tf, "tf2": tf2, "np": np, "__name__": "__case__"}
+    published: dict = {}
+    if req.artifacts is not None:  # a step of a producer/consumer case
+        ns.update(artifacts.namespace(req.artifacts, req.code, req.produced, published,
+                                      lambda: artifacts.keras_major(tf2)))
     preset = set(ns) | {"__builtins__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _fresh_warnings(), \
@@ -179,6 +183,9 @@ def run_cell(req) -> dict:
     timing = {k: observed.pop(k) for k in ("values_seconds", "values_cpu_seconds")}
     observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
                     code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
+    if req.step == "produce":
+        observed["published"] = published
+        observed["artifact"] = artifacts.describe(req.artifacts, tf.train.list_variables)
     return observe.with_normalised(observed)
 
 
@@ -323,10 +330,20 @@ def _graph_values(graph, ns: dict, exprs: list) -> dict:
             sess.run(init)
             for expr in exprs:
                 try:
-                    values[expr] = observe.jsonify(sess.run(_as_tensor(eval(expr, ns))))
+                    obj = _as_tensor(eval(expr, ns))
+                    if not _is_graph_value(obj):  # what the code read in its own session
+                        values[expr] = observe.jsonify(np.asarray(obj))
+                        continue
+                    values[expr] = observe.jsonify(sess.run(obj))
                 except Exception as exc:
                     values[expr] = {"error": observe.short(exc)}
     return values
+
+
+def _is_graph_value(obj) -> bool:
+    """A tensor, variable or op a Session can fetch (not a numpy array or number, which
+    is read as it is: the value the code read in its own session, e.g. after a restore)."""
+    return not isinstance(obj, (np.ndarray, np.generic, int, float))
 
 
 def _eager_value(ns: dict, expr: str):

@@ -39,6 +39,12 @@ class Request:
     # Directories the code may import modules from, first on sys.path while it runs (the
     # case root, then configured ones: environment.importable).
     paths: List[str] = field(default_factory=list)
+    # A producer/consumer case: which step ("produce", "consume"; "main" for a plain
+    # case), the cell's artifact directory (the produce step writes it; a consumer gets
+    # its own copy of the producer's), and what the producer published.
+    step: str = "main"
+    artifacts: Optional[str] = None
+    produced: Optional[Dict[str, Any]] = None
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pytest
 from ..execution.cell import profile_key
 from ..execution.pool import Pool, gpu_absent_reason
 from ..vocabulary import DEFAULT_TIMEOUT, DEVICES, MAX_TIMEOUT, MODES
-from . import roots
+from . import pairs, roots
 from .failure_text import show
 from .items import (  # noqa: F401 (hooks)
     POOL,
@@ -87,6 +87,15 @@ def pytest_addoption(parser) -> None:
     group.addoption("--no-case-cache", action="store_true",
                     help="no effect, kept for scripts that pass it: the case cache was "
                          "removed (it saved under 1%% of a matrix run)")
+    group.addoption("--steps", default=None, metavar="LIST",
+                    help="comma-separated steps to run: main (plain cases), produce, "
+                         "consume (of producer/consumer cases; docs/checkpoints.md); "
+                         "default %s" % ",".join(pairs.DEFAULT_STEPS))
+    group.addoption("--artifacts-out", default=None, metavar="DIR",
+                    help="produce cells write their artifacts under DIR/<case>/<mode>/")
+    group.addoption("--artifacts-from", default=None, metavar="ROOT",
+                    help="consume cells read every producer's artifacts, ROOT/<env>/ "
+                         "(default: this environment produces for itself first)")
     group.addoption("--no-pipeline", action="store_true",
                     help="send each cell to its executor only when its item runs (default: "
                          "the next cell is sent while the current one runs; results are "
@@ -127,6 +136,10 @@ def pytest_configure(config) -> None:
     config.stash[SEEN] = {}
     config._conformance_modes = _choice(config, "modes", MODES)
     config._conformance_devices = _choice(config, "devices", DEVICES)
+    config._conformance_steps = (_choice(config, "steps", pairs.STEPS)
+                                 if config.getoption("steps") else pairs.DEFAULT_STEPS)
+    if "produce" in config._conformance_steps and not config.getoption("artifacts_out"):
+        raise pytest.UsageError("--steps produce needs --artifacts-out DIR")
     if config.getoption("verify") < 1:
         raise pytest.UsageError("--verify: expected a number of runs >= 1, got %d"
                                 % config.getoption("verify"))
@@ -230,7 +243,9 @@ def pytest_runtestloop(session) -> None:
     keys = {}  # in order of first use
     for item in getattr(session, "items", ()):
         if isinstance(item, CaseItem) and not (item.device == "gpu" and no_gpu):
-            keys.setdefault(profile_key(item.case, item.mode, item.device))
+            # a consume cell with no --artifacts-from runs its produce step first
+            for mode, step in pairs.steps_of(item):
+                keys.setdefault(profile_key(item.case, mode, item.device, step))
     config.stash[POOL].start(keys)
 
 

@@ -47,6 +47,13 @@ class CaseFile(pytest.File):
         if other != display:
             self._fail([Problem(display, 1, "", "duplicate case id %r (also %s)"
                                 % (case.id, other))])
+        if case.paired:
+            from .pairs import items  # (pairs builds on this module)
+
+            yield from items(self, case, config)
+            return
+        if "main" not in config._conformance_steps:
+            return
         for mode in case.modes:
             if mode not in config._conformance_modes:
                 continue

@@ -33,6 +33,7 @@ import pytest
 from ..errors import ResultsError
 from ..results import raw
 from ..results.files import not_regular
+from ..results.record import key_of
 from ..results.writer import Collector, count_outcomes, default_env_name, write_json
 from ..vocabulary import MODES
 from .items import record_of
@@ -178,9 +179,9 @@ class ResultsWriter:
             self._write(path + ".partial", mine, "a subset ran with another TF or Python "
                         "than %s: kept beside it" % os.path.basename(path))
             return
-        rerun = {(c["case"], c["mode"], c["device"]) for c in mine["cells"]}
-        cells = [c for c in base["cells"] if (c["case"], c["mode"], c["device"]) not in rerun]
-        cells = sorted(cells + mine["cells"], key=lambda c: (c["case"], c["mode"], c["device"]))
+        rerun = {key_of(c) for c in mine["cells"]}
+        cells = [c for c in base["cells"] if key_of(c) not in rerun]
+        cells = sorted(cells + mine["cells"], key=key_of)
         loaded = {e["file"] for e in mine["errors"]} | {
             c["file"] for c in mine["cells"] if c.get("file")}
         errors = [e for e in base["errors"] if e["file"] not in loaded] + mine["errors"]

@@ -21,7 +21,7 @@ from ..vocabulary import DEVICES, ENV_STATUSES, MODES, OUTCOMES
 from . import files
 
 FORMAT = "conformance-raw"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 STATUSES = ("complete", "partial") + ENV_STATUSES
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                            "raw.schema.json")

@@ -16,7 +16,8 @@ from ..vocabulary import OUTCOMES
 BASE_KEYS = ("case", "file", "line", "title", "tags", "mode", "device", "outcome", "reason",
              "variant", "note", "duration", "expect", "mismatches", "observed", "repro")
 # Keys written only when set.
-OPTIONAL_KEYS = ("profile", "worker_retired", "sent_ahead", "runs")
+OPTIONAL_KEYS = ("profile", "worker_retired", "sent_ahead", "runs", "step", "producer",
+                 "producer_tf", "producer_tf_minor")
 
 
 @dataclass
@@ -45,11 +46,18 @@ class CellRecord:
     sent_ahead: Optional[bool] = None
     # --verify N: the outcome of each run, when there was more than one.
     runs: Optional[List[str]] = None
+    # A producer/consumer case's cell: "produce" or "consume" (None: a plain case), and
+    # for a consume cell the producer's env name and TF release (format_version 3).
+    step: Optional[str] = None
+    producer: Optional[str] = None
+    producer_tf: Optional[str] = None
+    producer_tf_minor: Optional[str] = None
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self):
-        return (self.case, self.mode, self.device)
+        """Unique in one results file: a case's consume cells differ by producer."""
+        return key_of(self.to_json())
 
     def finish(self, outcome: str, reason: Optional[str] = None) -> CellRecord:
         if outcome not in OUTCOMES:
@@ -78,3 +86,10 @@ class CellRecord:
             known.setdefault(k, "")
         known.setdefault("line", None)
         return cls(extra=extra, **known)
+
+
+def key_of(cell: Dict[str, Any]) -> tuple:
+    """A cell's identity in one results file, from its JSON: (case, mode, device, step,
+    producer); a plain case's cell has "" for the last two."""
+    return (cell["case"], cell["mode"], cell["device"], cell.get("step") or "",
+            cell.get("producer") or "")

@@ -17,7 +17,7 @@ def test_public_api_is_pinned():
     public = {n for n in dir(matrix_mod) if not n.startswith("_")}
     assert {"combine", "Matrix", "Column", "Case", "Cell", "Change", "FORMAT_VERSION",
             "signature", "describe", "find_changes"} <= public
-    assert matrix_mod.FORMAT_VERSION == 1 and raw_format.FORMAT_VERSION == 2
+    assert matrix_mod.FORMAT_VERSION == 1 and raw_format.FORMAT_VERSION == 3
 
 
 def test_columns_ordered_by_numeric_version_not_text(tmp_path):
@@ -58,8 +58,8 @@ def test_combine_is_deterministic_whatever_the_input_order(tmp_path):
     ("{not json", "unreadable JSON"),
     ('{"format": "coverage", "format_version": 1}', "expected format 'conformance-raw'"),
     ("[1, 2]", "expected format 'conformance-raw', found 'list'"),
-    ('{"format": "conformance-raw", "format_version": 3}',
-     "format_version 3 is newer than supported (2)"),
+    ('{"format": "conformance-raw", "format_version": 4}',
+     "format_version 4 is newer than supported (3)"),
     ('{"format": "conformance-raw", "format_version": "1"}', "expected an integer format_version"),
     ('{"format": "conformance-raw", "format_version": 1, "status": "complete", "env": {}}',
      "env: 'name' is a required property"),
@@ -277,12 +277,12 @@ def test_raw_files_are_strict_json_even_with_a_nan_observed(tmp_path):
     assert back["inf"] == ["Infinity", "-Infinity"]
 
 
-def test_format_1_files_still_combine_and_read_as_format_2(tmp_path):
+def test_format_1_files_still_combine_and_read_as_the_current_format(tmp_path):
     d = RawDir(tmp_path)
     d.add(raw("tf2.9-cpu", "2.9", cells=[cell("a/x")],
               errors=[{"file": "cases/b.yaml", "line": 3, "message": "cases/b.yaml:3: x"}]))
     doc = raw_format.read(d.paths[0])
-    assert doc["format_version"] == 2 and doc["errors"][0]["key"] == ""
+    assert doc["format_version"] == 3 and doc["errors"][0]["key"] == ""
     m = combine(d.paths)
     assert not m.problems and m.cell("a/x", "2.9", "v1", "cpu").outcome == "pass"
 

@@ -63,7 +63,7 @@ def test_results_file_written_once_with_observed_and_env(pytester_conformance):
     result = p.runpytest("cases", "--conformance-out", "out.json", "--conformance-env", "e1")
     result.assert_outcomes(passed=2, errors=1)
     data = json.loads((p.path / "out.json").read_text())
-    assert data["format_version"] == 2 and data["env"]["name"] == "e1"
+    assert data["format_version"] == 3 and data["env"]["name"] == "e1"
     assert set(data["env"]["profiles"]) == {"v1-cpu", "tf2-cpu"}
     assert [c["outcome"] for c in data["cells"]] == ["pass", "pass"]
     cell = data["cells"][1]

@@ -197,7 +197,7 @@ def complete_results(tmp_path_factory):
 
 def _newer(doc):
     doc["format_version"] = 99
-    return json.dumps(doc, indent=1), "format_version 99 is newer than supported (2)"
+    return json.dumps(doc, indent=1), "format_version 99 is newer than supported (3)"
 
 
 def _extra_field(doc):
