@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -218,6 +219,7 @@ class ConsumeItem(PairItem):
         except (OSError, shutil.Error) as exc:
             return self._without_artifact(name, tf, "error", "producer %s: cannot copy its "
                                           "artifact: %s" % (name, one_line(str(exc))))
+        _writable(private)  # a copy of a read-only producer directory is the consumer's
         pair = cell.Pair("consume", private, name, tf, manifest.get("published") or {})
         record = cell.finish(self._start(pair=pair))
         if record.profile is None:
@@ -270,6 +272,14 @@ def steps_of(item) -> List[Tuple[str, str]]:
         first = [] if item.producer else [(item.case.produce_mode(item.mode), "produce")]
         return first + [(item.mode, "consume")]
     return [(item.mode, getattr(item, "step_name", "main"))]
+
+
+def _writable(directory: str) -> None:
+    for root, dirs, names in os.walk(directory):
+        for name in [root] + [os.path.join(root, n) for n in dirs + names]:
+            with contextlib.suppress(OSError):
+                if not os.path.islink(name):
+                    os.chmod(name, os.stat(name).st_mode | stat.S_IWUSR)
 
 
 def _size(directory: str) -> int:
