@@ -117,3 +117,72 @@ def test_every_problem_in_a_file_is_told_at_once_each_on_its_line(make_project):
 
 def test_source_is_optional_in_the_format(make_project):
     assert load(make_project, "title: t\ncode: x = 1\n").source is None
+
+
+PAIR = """\
+title: t
+modes: [v1, eager]
+produce_modes: [v1]
+produce_env: {TF_USE_LEGACY_KERAS: "1"}
+produce: |
+  x = artifact("a")
+consume: |
+  y = produced["name"]
+expect:
+  equals: {y: 1}
+variants:
+  - when: {producer_tf: ">=2.16", consumer_tf: "<2.16"}
+    expect:
+      error: {type: ValueError}
+  - when: {producer_tf: "==2.16.*"}
+    step: produce
+    expect:
+      error: {type: ValueError}
+"""
+
+
+def test_a_producer_consumer_case_loads_as_two_steps(make_project):
+    case = load(make_project, PAIR)
+    assert case.paired and [s.name for s in case.steps] == ["produce", "consume"]
+    produce, consume = case.steps
+    assert (produce.line, produce.env, produce.modes) == (
+        6, (("TF_USE_LEGACY_KERAS", "1"),), ("v1",))
+    assert (consume.line, consume.env, consume.modes) == (8, (), None)
+    assert (case.code, case.code_line, case.line) == (consume.code, 8, 7)
+    assert case.devices == ("cpu",)  # an artifact does not depend on the device
+    assert case.produce_mode("eager") == "v1" and case.produce_mode("v1") == "v1"
+    assert str(case.variants[0].producer_tf) == ">=2.16"
+    assert str(case.variants[0].consumer_tf) == "<2.16"
+    assert case.variants[1].step == "produce"
+    # a produce cell is checked against step: produce variants only, a consume cell never
+    assert case.probe("produce")["matches"] == [] and case.probe("consume")["equals"] == ["y"]
+
+
+def test_a_plain_case_is_one_main_step(make_project):
+    case = load(make_project, GOOD)
+    assert not case.paired and [(s.name, s.line) for s in case.steps] == [("main", 4)]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("produce: |", "code: |\n  z = 1\nproduce: |"),
+     "code: a case has either 'code' or 'produce' and 'consume', not both"),
+    (lambda t: t.replace("consume: |\n  y = produced[\"name\"]\n", ""),
+     "consume: missing required key 'consume' (a producer/consumer case has 'produce' "
+     "and 'consume')"),
+    (lambda t: t.replace("  x = artifact(\"a\")", "  x = (("),
+     "produce: Python syntax error"),
+    (lambda t: t.replace('producer_tf: "==2.16.*"', 'producer_tf: "2.16!"'),
+     "variants.1.when.producer_tf: invalid version specifier '2.16!'"),
+    (lambda t: t.replace("step: produce", "step: consume"),
+     "variants.1.step: expected one of produce; got 'consume'"),
+])
+def test_a_bad_producer_consumer_case_is_one_line_per_problem(make_project, edit, message):
+    assert message in error_of(make_project, edit(PAIR))
+
+
+def test_pair_keys_in_a_plain_case_are_told_each(make_project):
+    text = GOOD.replace('{tf: ">=2.16", modes: [eager]}', "{producer_tf: '>=2'}\n    step: produce")
+    with pytest.raises(CaseError) as info:
+        load(make_project, text + "produce_modes: [v1]\n")
+    keys = sorted(p.key for p in info.value.problems)
+    assert keys == ["produce_modes", "variants.0.step", "variants.0.when.producer_tf"]
