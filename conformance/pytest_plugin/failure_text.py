@@ -13,9 +13,19 @@ def _short(value, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def cell_label(rec: CellRecord) -> str:
+    """``case [mode-device]``; a consume cell names its producer: ``[v1-cpu<tf2.15-cpu]``,
+    a produce cell its step: ``[produce-v1-cpu]``."""
+    where = "%s-%s" % (rec.mode, rec.device)
+    if rec.step == "produce":
+        where = "produce-" + where
+    elif rec.producer:
+        where += "<%s" % rec.producer
+    return "%s [%s]" % (rec.case, where)
+
+
 def format_failure(rec: CellRecord) -> str:
-    lines = ["%s:%s: %s [%s-%s] %s" % (rec.file, rec.line, rec.case, rec.mode, rec.device,
-                                       (rec.outcome or "").upper())]
+    lines = ["%s:%s: %s %s" % (rec.file, rec.line, cell_label(rec), (rec.outcome or "").upper())]
     lines.append("  %s" % rec.title)
     if rec.variant is not None:
         lines.append("  variant %d applies%s" % (rec.variant, ": " + rec.note
@@ -57,6 +67,12 @@ def observed_lines(rec: CellRecord, whole: bool = False) -> list:
             if observed.get(kind):
                 lines.append("  observed %s: %s" % (kind, json.dumps(observed[kind])
                                                    if whole else _short(observed[kind], 200)))
+        artifact = observed.get("artifact")
+        if artifact:
+            lines.append("  wrote: %d files, %d bytes" % (artifact.get("files", 0),
+                                                         artifact.get("bytes", 0)))
+            for prefix, keys in sorted((artifact.get("keys") or {}).items()):
+                lines.append("  checkpoint %s: %s" % (prefix, _short(json.dumps(keys), 200)))
         if whole and observed.get("stdout"):
             lines.append("  printed: " + observed["stdout"].rstrip().replace("\n", "\n    "))
     return lines
@@ -64,7 +80,7 @@ def observed_lines(rec: CellRecord, whole: bool = False) -> list:
 
 def show(rec: CellRecord) -> str:
     """One cell as --show prints it, passing or not."""
-    head = "%s [%s-%s] %s" % (rec.case, rec.mode, rec.device, (rec.outcome or "").upper())
+    head = "%s %s" % (cell_label(rec), (rec.outcome or "").upper())
     if rec.reason:
         head += ": " + rec.reason.strip().splitlines()[0]
     return escape("\n".join([head] + observed_lines(rec, whole=True)), "\n\t")

@@ -207,6 +207,7 @@ def test_producers_that_left_nothing_are_skips_or_errors_and_the_run_goes_on(
     (art / "empty").mkdir()
     result = grid(p, art)
     result.assert_outcomes(passed=1, skipped=9, failed=2)  # broken: from good and torn
+    result.stdout.fnmatch_lines(["*: ckpt/broken [[]v1-cpu<good[]] ERROR"])  # names the pair
     by = {(c["case"], c["producer"]): (c["outcome"], c["reason"]) for c in cells(p)}
     assert by[("ckpt/saver", "good")] == ("pass", None)
     assert by[("ckpt/saver", "gone")] == (
