@@ -11,6 +11,7 @@ import io
 import sys
 import time
 import warnings
+from typing import Callable, NamedTuple, Optional
 
 from ..vocabulary import GRAPH_MODES
 from . import artifacts, environment, observe, tfstate
@@ -216,22 +217,18 @@ def _fresh_warnings():
 def _execute(code, ns: dict, req):
     """Run the code in the request's mode: (its graph in graph modes, the values a
     function-mode cell returned, the exception it raised or None)."""
+    mode = _MODES.get(req.mode)
     graph, values = None, {}
     try:
-        if req.mode in GRAPH_MODES:
+        if mode is None:
+            raise ValueError("unknown mode %r" % req.mode)
+        if mode.graph:
             graph = tf.Graph()
             graph.seed = SEED
-            with graph.as_default(), _device(req.device):
-                exec(code, ns)
-        elif req.mode == "eager":
-            tf2.random.set_seed(SEED)
-            with _device(req.device):
-                exec(code, ns)
-        elif req.mode == "function":
-            tf2.random.set_seed(SEED)
-            values = _run_function(code, ns, req.device, req.probe["values"])
         else:
-            raise ValueError("unknown mode %r" % req.mode)
+            tf2.random.set_seed(SEED)
+        with graph.as_default() if graph is not None else contextlib.nullcontext():
+            values = mode.run(code, ns, req)
     except Exception as exc:  # the case's own exception is the observation
         return graph, values, exc
     except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit
@@ -246,26 +243,49 @@ def _observe(ns: dict, preset: set, req, graph, values: dict, error) -> dict:
     """What the code left: its names' objects and identity groups, the values and facts
     the expectations ask for. Expressions see what the code saw: in graph modes, the
     case's graph is the default."""
-    probe = req.probe
+    probe, mode = req.probe, _MODES[req.mode]
     with graph.as_default() if graph is not None else contextlib.nullcontext():
         objects, groups = observe.describe_namespace(ns, preset, probe["exprs"])
-        if req.mode == "function":
+        if mode.traced:
             _names_seen_while_tracing(objects, ns)
         # Computing the values the case asks for is TF work the cell needs (a Session in
         # graph modes); timed apart from the code. In function mode it happens inside the
         # traced call, so it is part of the code's time.
         start, start_cpu = time.perf_counter(), time.process_time()
-        if error is None:
-            if req.mode in GRAPH_MODES:
-                values = _graph_values(graph, ns, probe["values"])
-            elif req.mode == "eager":
-                values = {e: _eager_value(ns, e) for e in probe["values"]}
+        if error is None and mode.values is not None:
+            values = mode.values(graph, ns, probe["values"])
         values_seconds = time.perf_counter() - start
         values_cpu_seconds = time.process_time() - start_cpu
         equals = {} if error is not None else {e: _equals_value(ns, e) for e in probe["equals"]}
     return {"objects": objects, "groups": groups, "values": values, "equals": equals,
             "error": error, "values_seconds": values_seconds,
             "values_cpu_seconds": values_cpu_seconds}
+
+
+def _run_plain(code, ns: dict, req) -> dict:
+    with _device(req.device):
+        exec(code, ns)
+    return {}
+
+
+def _run_traced(code, ns: dict, req) -> dict:
+    return _run_function(code, ns, req.device, req.probe["values"])
+
+
+def _eager_values(graph, ns: dict, exprs: list) -> dict:
+    return {e: _eager_value(ns, e) for e in exprs}
+
+
+class _Mode(NamedTuple):
+    """How a mode runs a cell's code: in a fresh ``tf.Graph`` (``graph``) or not;
+    ``run(code, ns, req)`` -> the values it computed while running (function mode: inside
+    the traced call); ``values(graph, ns, exprs)`` after it (None: ``run`` gave them);
+    ``traced``: names are read as they were while tracing."""
+
+    graph: bool
+    run: Callable
+    values: Optional[Callable]
+    traced: bool = False
 
 
 @contextlib.contextmanager
@@ -361,3 +381,10 @@ def _equals_value(ns: dict, expr: str):
         return {"error": observe.short(exc)}
 
 
+# One entry per mode (vocabulary.MODES; a test checks they agree).
+_MODES = {
+    "v1": _Mode(graph=True, run=_run_plain, values=_graph_values),
+    "graph": _Mode(graph=True, run=_run_plain, values=_graph_values),
+    "eager": _Mode(graph=False, run=_run_plain, values=_eager_values),
+    "function": _Mode(graph=False, run=_run_traced, values=None, traced=True),
+}
