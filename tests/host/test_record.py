@@ -160,3 +160,14 @@ def test_a_group_that_becomes_same_from_two_expectations_is_recorded_once(tmp_pa
     case = load_case(str(path), str(tmp_path / "cases"))
     assert status == 0 and case.expect.same == [["a", "b"]] and not case.variants
     assert case.expect.distinct == []
+
+
+def test_a_producer_consumer_case_is_refused_in_one_line_and_left_as_it_is(tmp_path, capsys):
+    text = ("title: t\nsource: s\nmodes: [v1]\nproduce: |\n  x = 1\nconsume: |\n  y = 2\n"
+            "expect:\n  equals: {y: 3}\n")
+    path = _case(tmp_path, "ckpt/pair", text)
+    RawDir(tmp_path).add(raw("tf2.15-cpu", "2.15", cells=[cell("ckpt/pair", mode="v1")]))
+    status = main(["record", "--raw", str(tmp_path / "raw"), "--write", str(path)])
+    err = capsys.readouterr().err
+    assert status == 1 and path.read_text() == text
+    assert "pair.yaml: a producer/consumer case: record writes only plain cases'" in err
