@@ -244,8 +244,8 @@ def pytest_runtestloop(session) -> None:
     for item in getattr(session, "items", ()):
         if isinstance(item, CaseItem) and not (item.device == "gpu" and no_gpu):
             # a consume cell with no --artifacts-from runs its produce step first
-            for mode, step in pairs.steps_of(item):
-                keys.setdefault(profile_key(item.case, mode, item.device, step))
+            for mode, device, step in pairs.steps_of(item):
+                keys.setdefault(profile_key(item.case, mode, device, step))
     config.stash[POOL].start(keys)
 
 

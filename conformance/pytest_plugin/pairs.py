@@ -66,7 +66,7 @@ def items(parent, case, config) -> List[pytest.Item]:
     modes, devices = config._conformance_modes, config._conformance_devices
     if "produce" in steps and config.getoption("artifacts_out"):
         for mode in [m for m in case.produce_modes() if m in modes]:
-            for device in [d for d in case.devices if d in devices]:
+            for device in [d for d in (produce_device(case),) if d in devices]:
                 out.append(ProduceItem.from_parent(
                     parent, name="%s[produce-%s-%s]" % (case.id, mode, device), case=case,
                     mode=mode, device=device))
@@ -83,6 +83,12 @@ def items(parent, case, config) -> List[pytest.Item]:
     return out
 
 
+def produce_device(case) -> str:
+    """The device a case's artifacts are written on (one per mode: consumers on every
+    device read it): the CPU, unless the case does not run there."""
+    return "cpu" if "cpu" in case.devices else case.devices[0]
+
+
 class PairItem(CaseItem):
     """A cell of a producer/consumer case. It is never sent ahead (see CaseItem.runtest):
     it first prepares a directory."""
@@ -90,12 +96,13 @@ class PairItem(CaseItem):
     step_name = "main"
 
     def _start(self, ahead: bool = False, fresh: bool = False, pair=None,
-               mode: Optional[str] = None):
+               mode: Optional[str] = None, device: Optional[str] = None):
         if ahead:
             return None
         paths = [str(self.parent.case_root)] + self.config.stash[roots.PYTHONPATH]
-        return cell.start(self.case, mode or self.mode, self.device, self.config.stash[POOL],
-                          env=self.env_name, fresh=fresh, paths=paths, pair=pair)
+        return cell.start(self.case, mode or self.mode, device or self.device,
+                          self.config.stash[POOL], env=self.env_name, fresh=fresh,
+                          paths=paths, pair=pair)
 
     @property
     def env_name(self) -> Optional[str]:
@@ -130,14 +137,16 @@ class ProduceItem(PairItem):
         self.finish_item(record)
 
 
-def produce(item: PairItem, directory: str, mode: Optional[str] = None) -> CellRecord:
-    """Run the produce step (in ``mode``, default the item's) into an empty
+def produce(item: PairItem, directory: str, mode: Optional[str] = None,
+            device: Optional[str] = None) -> CellRecord:
+    """Run the produce step (in ``mode`` on ``device``, default the item's) into an empty
     ``directory``; its record."""
     shutil.rmtree(directory, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         os.remove(directory + MANIFEST)
     os.makedirs(directory)
-    record = cell.finish(item._start(pair=cell.Pair("produce", directory), mode=mode))
+    record = cell.finish(item._start(pair=cell.Pair("produce", directory), mode=mode,
+                                     device=device))
     if record.outcome == "pass" and record.observed and "artifact" not in record.observed:
         record.observed["artifact"] = {"files": 0, "bytes": 0, "keys": {}}
     return record
@@ -191,7 +200,7 @@ class ConsumeItem(PairItem):
         if name is None:  # this environment is its own producer
             name = self.env_name or "self"
             source = os.path.join(scratch, "produced")
-            produced = produce(self, source, mode)
+            produced = produce(self, source, mode, produce_device(self.case))
             manifest = manifest_of(produced, name)
             self.profile = produced.profile  # an executor's facts, told on its first cell
         else:
@@ -201,6 +210,9 @@ class ConsumeItem(PairItem):
             if manifest is None:
                 return self._without_artifact(name, None, "skip", why)
         tf = manifest.get("tf")
+        if manifest.get("outcome") == "skip":  # e.g. no GPU there: nothing to read, no fault
+            return self._without_artifact(name, tf, "skip", "producer %s did not produce: %s"
+                                          % (name, one_line(str(manifest.get("reason")))))
         if manifest.get("outcome") != "pass":
             first = (manifest.get("mismatches") or [manifest.get("reason") or ""])[0]
             return self._without_artifact(name, tf, "error", "producer %s: its produce cell "
@@ -267,11 +279,12 @@ def read_manifest(base: str, path: str) -> Tuple[Optional[dict], str]:
 
 
 def steps_of(item) -> List[Tuple[str, str]]:
-    """The (mode, step) of the executor processes an item's cells use."""
+    """The (mode, device, step) of the executor processes an item's cells use."""
     if isinstance(item, ConsumeItem):
-        first = [] if item.producer else [(item.case.produce_mode(item.mode), "produce")]
-        return first + [(item.mode, "consume")]
-    return [(item.mode, getattr(item, "step_name", "main"))]
+        first = [] if item.producer else [
+            (item.case.produce_mode(item.mode), produce_device(item.case), "produce")]
+        return first + [(item.mode, item.device, "consume")]
+    return [(item.mode, item.device, getattr(item, "step_name", "main"))]
 
 
 def _writable(directory: str) -> None:

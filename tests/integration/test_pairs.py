@@ -261,3 +261,22 @@ def test_a_pair_verdict_is_the_same_alone_and_after_a_faulty_producer(pytester_c
     alone = [key(c) for c in cells(p, "alone.json")]
     after = [key(c) for c in cells(p, "after.json") if c["case"] == "ckpt/saver"]
     assert alone == after == [("pass", {"w_value": [1.0, 2.0]}, "a")]
+
+
+def test_artifacts_are_written_on_the_cpu_once_and_a_skipped_producer_is_no_fault(
+        pytester_conformance, monkeypatch):
+    p = pytester_conformance
+    p.makefile(".yaml", **{"cases/ckpt/saver": SAVER.replace(
+        "modes: [v1]\n", "modes: [v1]\ndevices: [cpu, gpu]\n")})
+    art = p.path / "art"
+    produce(p, art).assert_outcomes(passed=1)  # one produce cell: on the cpu
+    manifest = json.loads((art / "here/ckpt/saver/v1.manifest.json").read_text())
+    assert manifest["outcome"] == "pass"
+    manifest.update(outcome="skip", reason="no GPU visible")
+    shutil.copytree(str(art / "here"), str(art / "gpuonly"))
+    (art / "gpuonly/ckpt/saver/v1.manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    grid(p, art).assert_outcomes(passed=1, skipped=3)  # gpu cells skip: no GPU here
+    by = {(c["device"], c["producer"]): (c["outcome"], c["reason"]) for c in cells(p)}
+    assert by[("cpu", "here")] == ("pass", None)
+    assert by[("cpu", "gpuonly")] == ("skip", "producer gpuonly did not produce: no GPU visible")
