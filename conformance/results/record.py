@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ..vocabulary import OUTCOMES
+from .key import CellKey
 
 # Keys every record has, in the order they are written.
 BASE_KEYS = ("case", "file", "line", "title", "tags", "mode", "device", "outcome", "reason",
@@ -55,9 +56,10 @@ class CellRecord:
     extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
-    def key(self):
+    def key(self) -> CellKey:
         """Unique in one results file: a case's consume cells differ by producer."""
-        return key_of(self.to_json())
+        return CellKey(self.case, self.mode, self.device, producer=self.producer or "",
+                       step=self.step or "")
 
     def finish(self, outcome: str, reason: Optional[str] = None) -> CellRecord:
         if outcome not in OUTCOMES:
@@ -88,8 +90,7 @@ class CellRecord:
         return cls(extra=extra, **known)
 
 
-def key_of(cell: Dict[str, Any]) -> tuple:
-    """A cell's identity in one results file, from its JSON: (case, mode, device, step,
-    producer); a plain case's cell has "" for the last two."""
-    return (cell["case"], cell["mode"], cell["device"], cell.get("step") or "",
-            cell.get("producer") or "")
+
+def key_of(cell: Dict[str, Any]) -> CellKey:
+    """A cell's identity in one results file, from its JSON."""
+    return CellKey.of(cell)

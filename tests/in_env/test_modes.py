@@ -38,3 +38,4 @@ def test_an_unknown_mode_is_the_cells_error_not_a_crash():
 
     graph, values, raised = executor._execute(compile("x = 1", "c.yaml", "exec"), {}, Req())
     assert (graph, values) == (None, {}) and str(raised) == "unknown mode 'sideways'"
+
