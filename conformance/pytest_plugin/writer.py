@@ -127,6 +127,8 @@ class ResultsWriter:
             return False
         if tuple(config._conformance_modes) != MODES:
             return False
+        if not {"main", "consume"} <= set(config._conformance_steps):  # e.g. --steps produce
+            return False
         case_roots = {os.path.abspath(str(r)) for r in config.stash[ROOTS]}
         for arg in config.args:
             path = os.path.abspath(arg.split("::")[0])

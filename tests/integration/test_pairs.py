@@ -119,8 +119,10 @@ def test_produce_writes_the_artifact_and_its_manifest_last(pytester_conformance)
     assert manifest["artifact"]["keys"] == {"model.ckpt": [["model/w", [2]]]}
     assert manifest["artifact"]["bytes"] == sum(
         f.stat().st_size for f in (art / "here/ckpt/saver/v1").iterdir())
-    (rec,) = json.loads((art / "here.json").read_text())["cells"]
+    doc = json.loads((art / "here.json").read_text())
+    (rec,) = doc["cells"]
     assert rec["step"] == "produce" and "producer" not in rec
+    assert doc["status"] == "partial"  # the produce step alone is not the environment's run
 
 
 CAPTURED_PLAIN = """
