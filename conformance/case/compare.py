@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from ..jsonvalues import finite
+from ..results.observed import Observed
 from .model import Expect
 
 RTOL = 1e-6
@@ -32,16 +33,18 @@ def error_line(error: Optional[dict]) -> str:
     return "%s: %s" % (error.get("type"), first[0] if first else "")
 
 
-def compare(expect: Expect, observed: dict) -> List[Mismatch]:
-    """Every way ``observed`` differs from ``expect``; empty means the expectation holds."""
-    error = observed.get("error")
+def compare(expect: Expect, observed: Union[Observed, Dict[str, Any]]) -> List[Mismatch]:
+    """Every way ``observed`` (the record, or its JSON) differs from ``expect``; empty
+    means the expectation holds."""
+    observed = Observed.from_json(observed)
+    error = observed.error
     if expect.error is not None:
         return _compare_error(expect.error, error)
     if error is not None:
         return [Mismatch("error", None, error_line(error),
                          "expected no error, but the code raised %s" % error_line(error))]
     out: List[Mismatch] = []
-    objects = observed.get("objects", {})
+    objects = observed.objects
     for expr, want in expect.names.items():
         obj = objects.get(expr)
         got = _name_of(obj)
@@ -68,7 +71,7 @@ def compare(expect: Expect, observed: dict) -> List[Mismatch]:
                     % (kind, ", ".join(group),
                        "one and the same object" if want_same else "pairwise different objects",
                        observed_groups)))
-    values = observed.get("values", {})
+    values = observed.values
     for expr, want in expect.values.items():
         got = values.get(expr)
         if isinstance(got, dict) and "error" in got:
@@ -77,7 +80,7 @@ def compare(expect: Expect, observed: dict) -> List[Mismatch]:
         elif not _allclose(got, want):
             out.append(Mismatch("values." + expr, want, got,
                                 "%s: expected value %s, observed %s" % (expr, want, got)))
-    equals = observed.get("equals", {})
+    equals = observed.equals
     for expr, want in expect.equals.items():
         got = equals.get(expr)
         if isinstance(got, dict) and set(got) == {"error"}:

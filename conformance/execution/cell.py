@@ -17,6 +17,7 @@ from ..case.compare import compare
 from ..case.model import Case
 from ..errors import ExecutorError
 from ..results import normalise
+from ..results.observed import Observed
 from ..results.record import CellRecord
 from ..vocabulary import behaviour_of
 from . import environment, isolation, wire
@@ -165,8 +166,8 @@ def finish(started: Started) -> CellRecord:
     record.worker_retired = reply.retire
     if reply.outcome != "ok":
         return record.finish(reply.outcome, reply.reason)
-    record.observed = reply.observed
-    mismatches = compare(choice.expect, reply.observed)
+    record.observed = Observed.from_json(reply.observed)
+    mismatches = compare(choice.expect, record.observed)
     record.mismatches = [m.to_dict() for m in mismatches]
     if choice.xfail is not None:
         if mismatches:
@@ -184,7 +185,7 @@ def verify(first: CellRecord, again: Callable[[], CellRecord], n: int) -> CellRe
         return first
     runs = [first] + [again() for _ in range(n - 1)]
     first.runs = [r.outcome or "" for r in runs]
-    seen = [normalise.comparable(r.observed) for r in runs]
+    seen = [normalise.comparable(r.observed and r.observed.to_json()) for r in runs]
     if len(set(first.runs)) > 1:
         return first.finish("error", "flaky under --verify %d: outcomes %s"
                             % (n, ", ".join(first.runs)))

@@ -13,6 +13,7 @@ import time
 import warnings
 from typing import Callable, NamedTuple, Optional
 
+from ..results.observed import Observed
 from ..vocabulary import GRAPH_MODES
 from . import artifacts, environment, observe, tfstate
 
@@ -179,15 +180,14 @@ def run_cell(req) -> dict:
         elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         error = None if raised is None else observe.error_record(
             raised, req.file, req.probe.get("matches", ()))
-        observed = _observe(ns, preset, req, graph, values, error)
+        seen = _observe(ns, preset, req, graph, values, error)
     _forget_sessions()
-    timing = {k: observed.pop(k) for k in ("values_seconds", "values_cpu_seconds")}
-    observed.update(stdout=out.getvalue()[:2000], code_seconds=elapsed,
-                    code_cpu_seconds=elapsed_cpu, **timing)  # the order records always had
+    observed = Observed(stdout=out.getvalue()[:2000], code_seconds=elapsed,
+                        code_cpu_seconds=elapsed_cpu, **seen)
     if req.step == "produce":
-        observed["published"] = published
-        observed["artifact"] = artifacts.describe(req.artifacts, tf.train.list_variables)
-    return observe.with_normalised(observed)
+        observed.published = published
+        observed.artifact = artifacts.describe(req.artifacts, tf.train.list_variables)
+    return observe.with_normalised(observed.to_json())
 
 
 def _forget_sessions() -> None:

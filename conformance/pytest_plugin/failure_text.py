@@ -52,29 +52,30 @@ def observed_lines(rec: CellRecord, whole: bool = False) -> list:
     lines = []
     observed = rec.observed
     if observed:
-        names = {k: v["name"] for k, v in observed.get("objects", {}).items() if "name" in v}
+        names = {k: v["name"] for k, v in observed.objects.items() if "name" in v}
         if names:
             lines.append("  observed names: " + ", ".join("%s=%s" % kv for kv in names.items()))
-        if observed.get("groups"):
-            lines.append("  observed identity groups: %s" % observed["groups"])
-        error = observed.get("error")
+        if observed.groups:
+            lines.append("  observed identity groups: %s" % observed.groups)
+        error = observed.error
         if error:
             message = str(error.get("message") or "").strip() if whole else ""
             lines.append("  observed error: " + (
                 "%s: %s" % (error.get("type"), message.replace("\n", "\n    "))
                 if "\n" in message else error_line(error)))
         for kind in ("values", "equals"):
-            if observed.get(kind):
-                lines.append("  observed %s: %s" % (kind, json.dumps(observed[kind])
-                                                   if whole else _short(observed[kind], 200)))
-        artifact = observed.get("artifact")
+            seen = getattr(observed, kind)
+            if seen:
+                lines.append("  observed %s: %s" % (kind, json.dumps(seen)
+                                                   if whole else _short(seen, 200)))
+        artifact = observed.artifact
         if artifact:
             lines.append("  wrote: %d files, %d bytes" % (artifact.get("files", 0),
                                                          artifact.get("bytes", 0)))
             for prefix, keys in sorted((artifact.get("keys") or {}).items()):
                 lines.append("  checkpoint %s: %s" % (prefix, _short(json.dumps(keys), 200)))
-        if whole and observed.get("stdout"):
-            lines.append("  printed: " + observed["stdout"].rstrip().replace("\n", "\n    "))
+        if whole and observed.stdout:
+            lines.append("  printed: " + observed.stdout.rstrip().replace("\n", "\n    "))
     return lines
 
 

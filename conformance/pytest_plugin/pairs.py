@@ -30,6 +30,7 @@ import pytest
 from ..errors import one_line
 from ..execution import cell, environment
 from ..results.files import write_text
+from ..results.observed import Observed
 from ..results.record import CellRecord
 from ..vocabulary import FAILING
 from . import roots
@@ -147,15 +148,15 @@ def produce(item: PairItem, directory: str, mode: Optional[str] = None,
     os.makedirs(directory)
     record = cell.finish(item._start(pair=cell.Pair("produce", directory), mode=mode,
                                      device=device))
-    if record.outcome == "pass" and record.observed and "artifact" not in record.observed:
-        record.observed["artifact"] = {"files": 0, "bytes": 0, "keys": {}}
+    if record.outcome == "pass" and record.observed and record.observed.artifact is None:
+        record.observed.artifact = {"files": 0, "bytes": 0, "keys": {}}
     return record
 
 
 def manifest_of(record: CellRecord, env_name: Optional[str]) -> Dict[str, Any]:
     """What a consumer needs to know of a produce cell."""
     versions = environment.versions()
-    observed = record.observed or {}
+    observed = record.observed or Observed()
     expected = (record.expect or {}).get("error")
     return {
         "env": env_name,
@@ -163,19 +164,12 @@ def manifest_of(record: CellRecord, env_name: Optional[str]) -> Dict[str, Any]:
         "case": record.case, "mode": record.mode, "outcome": record.outcome,
         "reason": record.reason,
         # The produce step raised what its variant expects: no artifact, on purpose.
-        "expected_error": _error_text(observed.get("error")) if expected and
-        record.outcome == "pass" else None,
+        "expected_error": observed.error_line() if expected and record.outcome == "pass"
+        else None,
         "mismatches": [m.get("message") for m in record.mismatches],
-        "published": observed.get("published") or {},
-        "artifact": observed.get("artifact"),
+        "published": observed.published or {},
+        "artifact": observed.artifact,
     }
-
-
-def _error_text(error: Optional[dict]) -> Optional[str]:
-    if not error:
-        return None
-    lines = (error.get("message") or "").strip().splitlines()
-    return "%s: %s" % (error.get("type"), lines[0] if lines else "")
 
 
 class ConsumeItem(PairItem):

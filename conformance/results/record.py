@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from ..vocabulary import OUTCOMES
 from .key import CellKey
+from .observed import Observed
 
 # Keys every record has, in the order they are written.
 BASE_KEYS = ("case", "file", "line", "title", "tags", "mode", "device", "outcome", "reason",
@@ -38,7 +39,7 @@ class CellRecord:
     duration: float = 0.0
     expect: Optional[Dict[str, Any]] = None
     mismatches: List[Dict[str, Any]] = field(default_factory=list)
-    observed: Optional[Dict[str, Any]] = None
+    observed: Optional[Observed] = None
     # The executor profile's facts, on the first cell of each profile (see writer).
     profile: Optional[Dict[str, Any]] = None
     # Why the worker that ran this cell was replaced after it (state a reset cannot undo).
@@ -70,6 +71,8 @@ class CellRecord:
 
     def to_json(self) -> Dict[str, Any]:
         out = {k: getattr(self, k) for k in BASE_KEYS}
+        if self.observed is not None:
+            out["observed"] = self.observed.to_json()
         for k in OPTIONAL_KEYS:
             value = getattr(self, k)
             if value is not None:
@@ -87,6 +90,7 @@ class CellRecord:
         for k in ("file", "title"):
             known.setdefault(k, "")
         known.setdefault("line", None)
+        known["observed"] = Observed.from_json(known.get("observed"))
         return cls(extra=extra, **known)
 
 

@@ -137,15 +137,16 @@ def test_show_prints_the_whole_observation():
     """./run cell (--show): every value in full, the whole error message and what the code
     printed; the same for a case with no expectations (its namespace's names)."""
     from conformance.pytest_plugin.failure_text import show
+    from conformance.results.observed import Observed
     from conformance.results.record import CellRecord
 
     names = ["bert/encoder/layer_%d/attention/self/query/kernel" % i for i in range(12)]
     rec = CellRecord(case="c", file="c.yaml", line=1, title="t", tags=[], mode="v1",
-                     device="cpu", repro="r", outcome="pass", observed={
+                     device="cpu", repro="r", outcome="pass", observed=Observed.from_json({
                          "objects": {"v": {"type": "RefVariable", "name": "a/w:0"}},
                          "groups": [], "values": {}, "equals": {"names": names},
                          "error": {"type": "ValueError", "message": "first\nsecond"},
-                         "stdout": "hello\n"})
+                         "stdout": "hello\n"}))
     text = show(rec)
     assert "..." not in text and "…" not in text
     assert '  observed equals: {"names": [%s]}' % ", ".join('"%s"' % n for n in names) in text

@@ -174,6 +174,6 @@ def test_a_lost_cell_runs_again_on_a_fresh_process(fake_program, tmp_path):
         record = cell.finish(started)
         assert pool.get(V1) is not first
         # The stand-in echoes nothing useful, so the cell fails, but it ran and was judged.
-        assert record.outcome == "fail" and record.observed == {"echo": None}
+        assert record.outcome == "fail" and record.observed.to_json() == {"echo": None}
     finally:
         pool.close()

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from conformance.execution.cell import verify
+from conformance.results.observed import Observed
 from conformance.results.record import CellRecord
 
 
 def _record(outcome="pass", name="s/v:0", seconds=0.1, message=None):
     r = CellRecord(case="a/x", file="a/x.yaml", line=1, title="t", tags=[], mode="eager",
                    device="cpu", repro="")
-    r.observed = {"objects": {"v": {"type": "RefVariable", "name": name, "ref": 0}},
+    r.observed = Observed.from_json({"objects": {"v": {"type": "RefVariable", "name": name, "ref": 0}},
                   "groups": [], "values": {}, "equals": {}, "stdout": "",
                   "error": None if message is None else {"type": "E", "message": message},
-                  "code_seconds": seconds}
+                  "code_seconds": seconds})
     return r.finish(outcome)
 
 
