@@ -43,6 +43,9 @@ def main(argv: List[str]) -> int:
                         help="exit 1 if any cell is fail/xpass/error/crash/timeout or an "
                              "environment failed to run")
     parser.add_argument("--no-report", action="store_true", help="skip the matrix step")
+    parser.add_argument("--keep-artifacts", metavar="DIR",
+                        help="keep the checkpoints the producer/consumer cases wrote (one "
+                             "folder per producer environment) in DIR (default: removed)")
     args = parser.parse_args(argv)
     root = project_root()
     team = None
@@ -59,7 +62,9 @@ def main(argv: List[str]) -> int:
         raise UsageError("--out and --with go with your own case PATHs; the corpus runs in "
                          "the table's environments and writes reports/")
     run = Orchestrator(root, select_rows(args.only), args.jobs, args.build_jobs, team,
-                       select_devices(args.devices))
+                       select_devices(args.devices),
+                       keep_artifacts=user_path(args.keep_artifacts)
+                       if args.keep_artifacts else None)
     run.run()
     status = 0
     if team and not args.no_report:

@@ -7,6 +7,14 @@ install is `unavailable` with the installer's last words. ``Orchestrator.run`` t
 steps: plan (what can run), build (one `tox run-parallel --notest` for every env, each
 env's run starting as soon as its install is reported), run (each env's `tox run`, forked
 longest first, ``scheduler``), report (the matrix).
+
+When the cases include producer/consumer cases (docs/case-format.md), the runs are two
+phases over one temporary artifact directory per matrix run (``Artifacts``): first every
+CPU environment runs only their produce steps into ``ART/<env>/`` (phase A, as each is
+built), then, once every producer has finished, every environment runs as usual with
+``--artifacts-from ART``, so each consume cell reads every producer's artifact (phase B).
+A producer that could not run leaves ``ART/<env>/status.json`` saying why: its pairs are
+skips with that reason.
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -25,7 +34,7 @@ from ..results import raw
 from ..results.writer import count_outcomes, write_json
 from . import discovery, extras, versions
 from .package import package_installed, stamp_package
-from .progress import Progress, corpus_cells
+from .progress import Progress, corpus_cells, pair_cases
 from .scheduler import Scheduler
 
 _TOX_DONE = re.compile(r"^(\S+): (OK|FAIL)\b(.*)$")
@@ -88,13 +97,54 @@ class Team:
     extras: extras.Extras = extras.Extras()
 
 
+class Artifacts:
+    """The artifact directory of one matrix run: made in the system's temporary directory
+    (never in the repository), removed at the end unless kept (``--keep-artifacts``)."""
+
+    def __init__(self, keep: Optional[str] = None) -> None:
+        self.dir = tempfile.mkdtemp(prefix="conformance-artifacts-")
+        self.keep = keep
+        self.seconds = 0.0  # phase A's wall time
+
+    def of(self, env: Env) -> str:
+        return os.path.join(self.dir, env.name)
+
+    def failed(self, env: Env, status: str, reason: str) -> None:
+        """The producer ``env`` left nothing: its consumers skip, saying why."""
+        os.makedirs(self.of(env), exist_ok=True)
+        write_json(os.path.join(self.of(env), "status.json"),
+                   {"status": status, "reason": reason})
+
+    def size(self) -> Tuple[int, int]:
+        """(files, bytes) the producers wrote in their folders (manifests included; not
+        their runs' results files beside them)."""
+        files = size = 0
+        for root, _dirs, names in os.walk(self.dir):
+            for name in names if root != self.dir else ():
+                files += 1
+                size += os.lstat(os.path.join(root, name)).st_size
+        return files, size
+
+    def close(self) -> Optional[str]:
+        """Remove the directory (copied to ``keep`` first, when given); what to say."""
+        said = None
+        if self.keep:
+            if os.path.exists(self.keep):
+                shutil.rmtree(self.keep)
+            shutil.copytree(self.dir, self.keep, symlinks=True)
+            said = "artifacts kept in %s" % self.keep
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return said
+
+
 class Orchestrator:
     """One matrix run over ``rows`` (see the module docstring for its steps): the corpus
     into reports/, or a ``team``'s cases into its own directory."""
 
     def __init__(self, root: str, rows: List[versions.TFVersion], jobs: int,
                  build_jobs: int, team: Optional[Team] = None,
-                 devices: Sequence[str] = versions.DEVICES) -> None:
+                 devices: Sequence[str] = versions.DEVICES,
+                 keep_artifacts: Optional[str] = None) -> None:
         self.root, self.rows, self.jobs, self.build_jobs = root, rows, jobs, build_jobs
         self.team = team
         self.devices = tuple(d for d in versions.DEVICES if d in devices)
@@ -102,8 +152,13 @@ class Orchestrator:
         self.raw = os.path.join(team.out if team else os.path.join(root, "reports"), "raw")
         self.progress = Progress()
         self.failed: List[str] = []
-        self.timing = {"build": 0.0, "run": 0.0}
+        self.timing = {"build": 0.0, "run": 0.0, "produce": 0.0}
         self.env: Dict[str, str] = {}
+        paths = self.team.paths if self.team else (os.path.join(root, "cases"),)
+        self.pairs = len(pair_cases(paths))  # producer/consumer case files
+        self.keep_artifacts = keep_artifacts
+        self.artifacts: Optional[Artifacts] = None
+        self.failed_builds: set = set()
 
     def run(self) -> List[Env]:
         """Build and run every environment that can run here; returns those."""
@@ -121,10 +176,18 @@ class Orchestrator:
                 e.name for e in runnable if versions.parse_env_name(e.name) is None))
         if runnable:
             self.env.update(self.progress.start())
+            if self.pairs:
+                self.artifacts = Artifacts(self.keep_artifacts)
+                for env, why in self.unavailable:  # their pairs: skips saying why
+                    if env.device == "cpu":
+                        self.artifacts.failed(env, "unavailable", why)
             try:
                 self.build_and_run(runnable)
             finally:
                 self.progress.stop()
+                kept = self.artifacts.close() if self.artifacts else None
+                if kept:
+                    print(kept, flush=True)
         wall = time.monotonic() - self.progress.started
         print("environments: %d run, %d failed to run; wall %.1fs (install phase %.1fs, "
               "runs %.1fs summed)" % (len(runnable), len(self.failed), wall,
@@ -139,6 +202,7 @@ class Orchestrator:
         gpu_reason = gpu_absent_reason()
         runnable = []
         idle: List[Tuple[str, str]] = []
+        self.unavailable: List[Tuple[Env, str]] = []
         for row in self.rows:
             for device in self.devices:
                 name = extras.env_name(row, device, None, self.packages)
@@ -147,8 +211,9 @@ class Orchestrator:
                 if device == "gpu" and gpu_reason:
                     idle.append((env.name, self._placeholder(env, "not_run", gpu_reason)))
                 elif found is None:
-                    idle.append((env.name, self._placeholder(
-                        env, "unavailable", discovery.missing_reason(row.pythons))))
+                    why = discovery.missing_reason(row.pythons)
+                    idle.append((env.name, self._placeholder(env, "unavailable", why)))
+                    self.unavailable.append((env, why))
                 else:
                     runnable.append(env)
         runnable.reverse()
@@ -188,8 +253,12 @@ class Orchestrator:
             + (["--skip-pkg-install"] if installed else []),
             cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True)
+        # Without producer/consumer cases each env runs as soon as it is built; with them,
+        # each CPU env first produces (phase A), and the runs wait for every producer.
+        first = self.produce_env if self.artifacts else self.run_env
         runners = Scheduler(self.jobs)
         reported = set()
+        built: List[Env] = []
         for line in builder.stdout:
             match = _TOX_DONE.match(line.strip())
             if not match or match.group(1) not in by_name or match.group(1) in reported:
@@ -198,9 +267,11 @@ class Orchestrator:
             reported.add(name)
             if match.group(2) == "OK":
                 self.progress.say(name, "built (%s)" % match.group(3).strip(" ()"))
-                runners.add(rank[name], self.run_env, by_name[name])
+                built.append(by_name[name])
+                runners.add(rank[name], first, by_name[name])
             else:
                 runners.add(rank[name], self.build_failed, by_name[name])
+        builder.stdout.close()
         if builder.wait() == 0 and not installed:
             stamp_package(self.root)
         self.timing["build"] = time.monotonic() - started
@@ -209,6 +280,54 @@ class Orchestrator:
                 runners.add(rank[name], self.build_failed, by_name[name])
         runners.close()
         runners.join()
+        if self.artifacts:  # builds and producers overlap: this is both
+            self.artifacts.seconds = time.monotonic() - started
+            self.consume_phase(built, rank)
+
+    def consume_phase(self, built: List[Env], rank: Dict[str, int]) -> None:
+        """Phase B: every env that was built runs, reading every producer's artifact."""
+        assert self.artifacts is not None
+        files, size = self.artifacts.size()
+        limit = self.env.get("CONFORMANCE_ARTIFACT_LIMIT_MB", "50")
+        producers = [n for n in os.listdir(self.artifacts.dir)
+                     if os.path.isdir(os.path.join(self.artifacts.dir, n))]
+        self.progress.say("artifacts", "%d files, %d bytes from %d producers; install and "
+                          "produce phase %.1fs, produce runs %.1fs summed (limit %s MB per "
+                          "run)" % (files, size, len(producers), self.artifacts.seconds,
+                                    self.timing["produce"], limit))
+        self.timing.update(artifact_files=files, artifact_bytes=size)
+        runners = Scheduler(self.jobs)
+        for env in built:
+            if env.name not in self.failed_builds:
+                runners.add(rank[env.name], self.run_env, env)
+        runners.close()
+        runners.join()
+
+    def produce_env(self, env: Env) -> None:
+        """Phase A for one env: its produce steps, into the run's artifact directory."""
+        assert self.artifacts is not None
+        if env.device != "cpu":  # an artifact does not depend on the device
+            return
+        started = time.monotonic()
+        out = self.artifacts.of(env)
+        proc = subprocess.run(self.command(env) + [
+            "--steps", "produce", "--artifacts-out", out,
+            "--conformance-out", out + ".produce.json", *self._junit(out + ".produce.xml")],
+            cwd=self.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        output = proc.stdout.decode("utf-8", "replace")
+        took = time.monotonic() - started
+        self.timing["produce"] = self.timing.get("produce", 0.0) + took
+        if not os.path.exists(out + ".produce.json"):
+            why = "its produce run failed (exit %d): %s" % (proc.returncode,
+                                                           _last_lines(output, 2))
+            self.artifacts.failed(env, "failed", why)
+            self.progress.say(env.name, "produce: " + why)
+            return
+        self.progress.say(env.name, "produced in %.1fs: %s" % (took, _counts(
+            out + ".produce.json")))
+
+    def _junit(self, path: str) -> List[str]:
+        return ["--junit", path] if self.team else ["--junitxml", path]
 
     def build_failed(self, env: Env) -> None:
         # Re-run alone to capture why (tox -p only summarises a failure).
@@ -216,11 +335,13 @@ class Orchestrator:
                               env=self.env, capture_output=True, text=True)
         if proc.returncode == 0:  # a passing hiccup: the env is there now
             self.progress.say(env.name, "built (second try)")
-            self.run_env(env)
+            (self.produce_env if self.artifacts else self.run_env)(env)
             return
-        self.progress.say(env.name, self._placeholder(
-            env, "unavailable", "install failed: %s" % _last_lines(proc.stdout + proc.stderr, 2)),
-            finished=True)
+        why = "install failed: %s" % _last_lines(proc.stdout + proc.stderr, 2)
+        self.failed_builds.add(env.name)
+        if self.artifacts:
+            self.artifacts.failed(env, "unavailable", why)
+        self.progress.say(env.name, self._placeholder(env, "unavailable", why), finished=True)
 
     def run_env(self, env: Env) -> None:
         self.progress.say(env.name, "running")
@@ -245,15 +366,17 @@ class Orchestrator:
     def command(self, env: Env) -> List[str]:
         """The run of one env: the corpus through tox (tox.ini's commands); a team's cases
         with the env's own Python, its results file in the team's directory."""
+        reads = ["--artifacts-from", self.artifacts.dir] if self.artifacts else []
         if not self.team:
             return self.tox + ["run", "-e", env.name, "--skip-pkg-install", "--",
-                               "--no-progress"]
+                               "--no-progress"] + reads
         junit = os.path.join(os.path.dirname(self.raw), "junit", env.name + ".xml")
         return ([os.path.join(self.root, ".tox", env.name, "bin", "python"), "-m",
                  "conformance", "run", *self.team.paths, "--devices", env.device,
                  "--env-name", env.name, "--out", env.out, "--junit", junit, "-q",
                  "--no-progress", "-n", self.env.get("CONFORMANCE_WORKERS", "0")]
-                + [a for p in self.team.extras.pythonpath for a in ("--pythonpath", p)])
+                + [a for p in self.team.extras.pythonpath for a in ("--pythonpath", p)]
+                + reads)
 
 
 def select_devices(devices: Optional[str]) -> Tuple[str, ...]:

@@ -24,6 +24,30 @@ from typing import Dict, List, Optional, TextIO, Tuple
 from ..vocabulary import MODES
 
 _MODES_LINE = re.compile(r"^modes:\s*\[([^\]]*)\]", re.M)
+_PRODUCE_LINE = re.compile(r"^produce\s*:", re.M)
+
+
+def corpus_files(paths) -> List[str]:
+    found: List[str] = []
+    for path in paths:
+        found += ([path] if os.path.isfile(path) else
+                  glob.glob(os.path.join(path, "**", "*.y*ml"), recursive=True))
+    return found
+
+
+def pair_cases(paths) -> List[str]:
+    """The case files among ``paths`` that are producer/consumer cases (a top-level
+    ``produce:``): their cells are pairs of environments (pytest_plugin.pairs). A quick
+    scan; the loader is what decides."""
+    out = []
+    for path in corpus_files(paths):
+        try:
+            with open(path, encoding="utf-8") as f:
+                if _PRODUCE_LINE.search(f.read()):
+                    out.append(path)
+        except (OSError, UnicodeDecodeError):
+            pass
+    return out
 
 
 def corpus_cells(cases_dir: str) -> Tuple[int, int]:
