@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -33,6 +32,7 @@ from ..execution.pool import gpu_absent_reason
 from ..results import raw
 from ..results.writer import count_outcomes, write_json
 from . import discovery, extras, versions
+from .artifacts import Artifacts
 from .package import package_installed, stamp_package
 from .progress import Progress, corpus_cells, pair_cases
 from .scheduler import Scheduler
@@ -95,46 +95,6 @@ class Team:
     paths: Tuple[str, ...]
     out: str
     extras: extras.Extras = extras.Extras()
-
-
-class Artifacts:
-    """The artifact directory of one matrix run: made in the system's temporary directory
-    (never in the repository), removed at the end unless kept (``--keep-artifacts``)."""
-
-    def __init__(self, keep: Optional[str] = None) -> None:
-        self.dir = tempfile.mkdtemp(prefix="conformance-artifacts-")
-        self.keep = keep
-        self.seconds = 0.0  # phase A's wall time
-
-    def of(self, env: Env) -> str:
-        return os.path.join(self.dir, env.name)
-
-    def failed(self, env: Env, status: str, reason: str) -> None:
-        """The producer ``env`` left nothing: its consumers skip, saying why."""
-        os.makedirs(self.of(env), exist_ok=True)
-        write_json(os.path.join(self.of(env), "status.json"),
-                   {"status": status, "reason": reason})
-
-    def size(self) -> Tuple[int, int]:
-        """(files, bytes) the producers wrote in their folders (manifests included; not
-        their runs' results files beside them)."""
-        files = size = 0
-        for root, _dirs, names in os.walk(self.dir):
-            for name in names if root != self.dir else ():
-                files += 1
-                size += os.lstat(os.path.join(root, name)).st_size
-        return files, size
-
-    def close(self) -> Optional[str]:
-        """Remove the directory (copied to ``keep`` first, when given); what to say."""
-        said = None
-        if self.keep:
-            if os.path.exists(self.keep):
-                shutil.rmtree(self.keep)
-            shutil.copytree(self.dir, self.keep, symlinks=True)
-            said = "artifacts kept in %s" % self.keep
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return said
 
 
 class Orchestrator:

@@ -32,7 +32,7 @@ def test_only_a_full_run_writes_history(monkeypatch, tmp_path):
     class Run:
         raw, failed = str(tmp_path), []
 
-        def __init__(self, *args):
+        def __init__(self, *args, **kwargs):
             pass
 
         def run(self):

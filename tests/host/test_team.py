@@ -81,7 +81,8 @@ def captured(monkeypatch):
     seen = {}
 
     class Fake:
-        def __init__(self, root, rows, jobs, build_jobs, team=None, devices=("cpu", "gpu")):
+        def __init__(self, root, rows, jobs, build_jobs, team=None, devices=("cpu", "gpu"),
+                     keep_artifacts=None):
             seen.update(rows=[r.minor for r in rows], team=team, devices=devices)
             self.raw, self.failed = os.path.join(team.out if team else "reports", "raw"), []
 
@@ -128,6 +129,7 @@ def test_the_team_run_is_the_envs_python_with_the_teams_import_paths(tmp_path):
         ("tf-keras",), ("/p", "/p/src")))
     run = orchestrate.Orchestrator.__new__(orchestrate.Orchestrator)
     run.root, run.team, run.env, run.raw = "/suite", team, {}, str(tmp_path / "raw")
+    run.artifacts = None  # no producer/consumer cases
     env = orchestrate.Env(ROWS["2.15"], "cpu", "tf2.15-cpu-with-x", str(tmp_path / "a.json"))
     cmd = run.command(env)
     assert cmd[:4] == ["/suite/.tox/tf2.15-cpu-with-x/bin/python", "-m", "conformance", "run"]
