@@ -20,7 +20,7 @@ from ..errors import escape
 from ..matrix import history
 from ..matrix.combine import combine
 from ..matrix.model import Matrix
-from ..matrix.report import findings, view, write_all
+from ..matrix.report import checkpoints, findings, view, write_all
 from ..results.files import write_text
 from ..vocabulary import ENV_STATUSES
 from . import user_path
@@ -73,6 +73,10 @@ def summary_lines(m: Matrix) -> List[str]:
             where = "%d TF versions" % len(minors) if len(minors) > 3 else "TF " + ", ".join(
                 minors)
             lines.append("%s: %s (%s)" % (device, text, where))
+    if m.grid:
+        bad = sum(1 for c in m.grid.values() if c.outcome != "pass")
+        lines.append("checkpoint pairs (producer TF x consumer TF): %d, %d pass, %d do not "
+                     "(see checkpoints.md)" % (len(m.grid), len(m.grid) - bad, bad))
     if m.changes:
         wording = sum(1 for c in m.changes if c.kind == "wording")
         lines.append("%d behaviour changes across TF versions: %d semantic, %d only in an "
@@ -115,12 +119,15 @@ def main(argv: Optional[List[str]] = None) -> int:
               file=sys.stderr)
         return 1
     print("read %d result files; wrote %d files to %s (matrix.json, matrix.md, index.html, "
-          "badges/)" % (len(paths), len(written), args.out))
+          "badges/%s)" % (len(paths), len(written), args.out,
+                          ", checkpoints.md" if m.grid else ""))
     for line in summary_lines(m):
         print("  " + escape(line))
     if not args.strict:
         return 0
-    failed = view.bad_cells(m)
+    failed = view.bad_cells(m) + [  # and the pairs between two TF versions
+        ((case, "%s>%s" % (producer, consumer), mode, device), cell)
+        for (case, mode, device, producer, consumer), cell in checkpoints.strict_failures(m)]
     for (case, tf_minor, mode, device), cell in failed[:MAX_LISTED]:
         reason = view.explain(cell, 100)
         print(escape("%s %s %s/%s/%s%s" % (cell.outcome.upper(), case, tf_minor, mode, device,

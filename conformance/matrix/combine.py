@@ -8,7 +8,8 @@ ordered by numeric version, rows are case ids, and a cell is keyed
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Tuple
+import re
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -16,7 +17,8 @@ from ..errors import ResultsError
 from ..results import raw
 from ..vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, MODES
 from .changes import find_changes
-from .model import Case, Cell, CellKey, Column, Matrix, _order
+from ..results.key import CellKey as FileKey
+from .model import Case, Cell, CellKey, Column, Matrix, PairKey, _order
 
 
 def _rank(cell_device: str, env_device: str, outcome: str) -> Tuple[bool, int]:
@@ -49,6 +51,7 @@ class _Combiner:
         self.ran_columns = set()  # columns that have a file with cells of their own device
         self.partial: List[Tuple[Column, Any]] = []  # columns with a file of a subset run
         self.case_errors: Dict[str, None] = {}
+        self.grid: Dict[PairKey, Tuple[Tuple[bool, int], Cell]] = {}
 
     def column(self, tf_minor: str, device: str, env: str) -> Column:
         col = self.columns.setdefault((tf_minor, device), Column(tf_minor, device))
@@ -84,13 +87,13 @@ class _Combiner:
         for err in doc.get("errors") or []:
             if isinstance(err, dict) and err.get("message"):
                 self.case_errors[str(err["message"])] = None
-        first: Dict[Tuple[str, str, str], int] = {}  # a cell twice in one file: the first
+        first: Dict[CellKey, int] = {}  # a cell twice in one file: the first
         for index, rec in enumerate(doc.get("cells") or []):
             problem = raw.cell_problem(rec)
-            key = None if problem else (rec["case"], rec["mode"], rec["device"])
+            key = None if problem else FileKey.of(rec)
             if key in first:
-                problem = "the same cell as cells[%d] (%s %s/%s); the first kept" % (
-                    (first[key],) + key)
+                problem = "the same cell as cells[%d] (%s %s); the first kept" % (
+                    first[key], key.case, key.text())
             if problem:
                 self.m.problems.append("%s: cells[%d]: %s; cell skipped" % (path, index, problem))
                 continue
@@ -108,8 +111,23 @@ class _Combiner:
         cell = Cell(rec["outcome"], rec.get("reason"), rec.get("observed"), rec.get("variant"),
                     rec.get("note"), rec.get("expect"), list(rec.get("mismatches") or []),
                     rec.get("repro"), name)
+        rank = _rank(rec["device"], env["device"], rec["outcome"])
+        if rec.get("step") == "produce":
+            return  # a producer's own cell: its pairs tell what became of it
+        if rec.get("step") == "consume":
+            producer = rec.get("producer_tf_minor") or producer_minor(rec.get("producer"))
+            if producer is None:
+                self.m.problems.append("%s: cell of %s: producer %r names no TF version; "
+                                       "cell skipped" % (name, rec["case"], rec.get("producer")))
+                return
+            cell.producer_tf = rec.get("producer_tf")
+            pair = (rec["case"], rec["mode"], rec["device"], producer, env["tf_minor"])
+            if pair not in self.grid or rank > self.grid[pair][0]:
+                self.grid[pair] = (rank, cell)
+            if producer != env["tf_minor"]:
+                return  # only the pair a TF makes with itself is also its ordinary cell
         key = (rec["case"], env["tf_minor"], rec["mode"], rec["device"])
-        self.offer(key, _rank(rec["device"], env["device"], rec["outcome"]), cell)
+        self.offer(key, rank, cell)
 
     def fill_statuses(self) -> None:
         """Every known case and mode gets, in an environment's own column, the status of
@@ -144,8 +162,19 @@ class _Combiner:
         m.cells = {key: best[key][1] for key in sorted(best, key=lambda k: (
             k[0], version[k[1]], mode_order(k[2]), device_order(k[3])))}
         m.case_errors = sorted(self.case_errors)
+        for key in self.grid:
+            version.setdefault(key[3], _column_version(key[3]))
+        m.grid = {key: self.grid[key][1] for key in sorted(self.grid, key=lambda k: (
+            k[0], mode_order(k[1]), device_order(k[2]), version[k[3]], version[k[4]]))}
         m.changes = find_changes(m)
         return m
+
+
+def producer_minor(env_name) -> Optional[str]:
+    """The TF minor of a producer environment's name (``tf2.15-cpu``, ``tf2.15-cpu-with-x``,
+    ``tfnightly-cpu``), or None."""
+    match = re.match(r"^tf([0-9]+\.[0-9]+|nightly)-", str(env_name or ""))
+    return match.group(1) if match else None
 
 
 def _column_version(minor: str) -> Version:

@@ -2,7 +2,8 @@
 
 Built by ``combine`` from raw results files; every renderer in ``report`` reads only this.
 Columns are ``(tf_minor, device)`` ordered by numeric version, rows are case ids, and a
-cell is keyed ``(case, tf_minor, mode, device)``.
+cell is keyed ``(case, tf_minor, mode, device)``. A producer/consumer case's cells are
+also pairs of versions, ``grid[(case, mode, device, producer_minor, consumer_minor)]``.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ..vocabulary import DEVICES
 FORMAT_VERSION = 1
 
 CellKey = Tuple[str, str, str, str]  # (case, tf_minor, mode, device)
+# A pair of a producer/consumer case: (case, mode, device, producer minor, consumer minor)
+PairKey = Tuple[str, str, str, str, str]
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Cell:
     repro: Optional[str] = None
     env: Optional[str] = None  # the environment the record came from
     change: Optional[str] = None  # set when behaviour differs from the previous real run
+    producer_tf: Optional[str] = None  # a pair's: the TF release that wrote the artifact
 
 
 @dataclass
@@ -80,6 +84,9 @@ class Matrix:
     changes: List[Change] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)
     case_errors: List[str] = field(default_factory=list)  # case files no environment loaded
+    # The pairs of producer/consumer cases: what TF <producer> wrote, read by TF <consumer>.
+    # The pair a TF makes with itself is also its ordinary cell in ``cells``.
+    grid: Dict[PairKey, Cell] = field(default_factory=dict)
 
     def cell(self, case: str, tf_minor: str, mode: str, device: str) -> Optional[Cell]:
         return self.cells.get((case, tf_minor, mode, device))

@@ -94,6 +94,8 @@ def test_a_pair_case_runs_as_its_own_producer_without_options(pytester_conforman
     assert rec["producer_tf"] and rec["producer_tf_minor"] == ".".join(
         rec["producer_tf"].split(".")[:2])
     assert rec["observed"]["values"]["w_value"] == [1.0, 2.0]
+    # the pair a TF makes with itself carries what it wrote: the keys show renames
+    assert rec["observed"]["artifact"]["keys"] == {"model.ckpt": [["model/w", [2]]]}
 
 
 def test_a_wrong_value_fails_the_pair(pytester_conformance):

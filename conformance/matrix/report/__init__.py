@@ -11,13 +11,14 @@ from typing import List
 
 from ...results.files import write_text as atomic_write
 from ..model import Matrix
-from . import badges, html, json_out, markdown, view
+from . import badges, checkpoints, html, json_out, markdown, view
 
 __all__ = ["atomic_write", "write_all"]
 
 
 def write_all(matrix: Matrix, outdir: str) -> List[str]:
-    """Write matrix.json, matrix.md, index.html and badges/*; return the paths written.
+    """Write matrix.json, matrix.md, index.html, badges/* and, when producer/consumer cases
+    ran, checkpoints.md; return the paths written.
 
     Badge files of columns that are no longer in the matrix are removed, so badges/
     always matches matrix.json.
@@ -26,9 +27,15 @@ def write_all(matrix: Matrix, outdir: str) -> List[str]:
     written = []
     for name, text in (("matrix.json", lambda: json_out.render(matrix)),
                        ("matrix.md", lambda: markdown.render(matrix)),
-                       ("index.html", lambda: html.render(matrix))):
+                       ("index.html", lambda: html.render(matrix)),
+                       # the producer/consumer grid, when such cases ran
+                       ("checkpoints.md", lambda: checkpoints.render(matrix)
+                        if matrix.grid else None)):
         path = os.path.join(outdir, name)
-        atomic_write(path, text())
+        content = text()
+        if content is None:
+            continue
+        atomic_write(path, content)
         written.append(path)
     badge_dir = os.path.join(outdir, "badges")
     for badge in view.badges(matrix):

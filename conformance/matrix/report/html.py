@@ -43,12 +43,13 @@ the details panel of that cell.
 from __future__ import annotations
 
 import os
+from html import escape as html_escape
 from typing import Any, Dict, List, Optional
 
 from ... import vocabulary
 from ...errors import escape
 from ..model import Matrix
-from . import behaviour, view
+from . import behaviour, checkpoints, view
 from .json_out import dumps
 
 PAGE_FORMAT = "conformance-page"
@@ -189,4 +190,53 @@ def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:
         raise AssertionError("page.js must not contain '</script'")
     # The data goes in last, so nothing in it can be taken for a placeholder.
     data = page_data(m) if data is None else data
+    page = page.replace(CHECKPOINTS_MARK, checkpoint_section(m))
     return page.replace(SCRIPT_MARK, script.rstrip("\n")).replace(DATA_MARK, script_json(data))
+
+
+CHECKPOINTS_MARK = "@@CHECKPOINTS@@"
+
+
+def checkpoint_section(m: Matrix) -> str:
+    """The producer/consumer grids as static tables (no script needed): a cell per pair,
+    coloured as the page colours outcomes, its verdict in its title. Empty without them.
+    Every text from a case is escaped: it is data, never markup."""
+    lanes = checkpoints.lanes(m)
+    if not lanes:
+        return ""
+
+    def esc(value: object) -> str:
+        return html_escape(escape(str(value)), quote=True)
+
+    parts = ['\n<section id="checkpoints"><style>#checkpoints { padding: 8px 16px; } '
+             '#checkpoints table.pairs { border-collapse: separate; border-spacing: 2px; } '
+             '#checkpoints th { font-size: 11px; font-weight: 400; padding: 0 4px; '
+             'text-align: right; } #checkpoints td.cell { cursor: default; }</style>'
+             '<h2>Checkpoints across TF versions</h2>'
+             '<p>What TF A wrote (rows: producers), can TF B read (columns: consumers)? '
+             'The same grids, with the failing pairs grouped, are in checkpoints.md.</p>']
+    titles = {c.id: c.title for c in m.cases}
+    for (case, mode, device), grid in lanes.items():
+        producers = checkpoints.ordered(m, [p for p, _ in grid])
+        consumers = checkpoints.ordered(m, [c for _, c in grid])
+        parts.append('<h3>%s <small>%s, %s</small></h3><p>%s</p><table class="pairs" '
+                     'data-case="%s" data-mode="%s"><thead><tr><th>producer ↓ consumer →'
+                     '</th>%s</tr></thead><tbody>' % (
+                         esc(case), esc(mode), esc(device), esc(titles.get(case, "")),
+                         esc(case), esc(mode),
+                         "".join("<th>%s</th>" % esc(c) for c in consumers)))
+        for producer in producers:
+            row = []
+            for consumer in consumers:
+                cell = grid.get((producer, consumer))
+                if cell is None:
+                    row.append('<td class="cell" data-outcome="none"></td>')
+                    continue
+                row.append('<td class="cell" data-outcome="%s" title="%s → %s: %s">%s</td>' % (
+                    esc(cell.outcome), esc(producer), esc(consumer),
+                    esc(checkpoints.verdict(cell)),
+                    esc(vocabulary.SYMBOLS.get(cell.outcome, "?"))))
+            parts.append("<tr><th>%s</th>%s</tr>" % (esc(producer), "".join(row)))
+        parts.append("</tbody></table>")
+    parts.append("</section>")
+    return "".join(parts)

@@ -12,7 +12,11 @@ Shape (FORMAT_VERSION in conformance.matrix; its comment log lists the changes):
      "changes": [{"case", "mode", "device", "tf_minor", "previous", "text",
                   "kind"}],              # kind: "semantic" or "wording"
      "summary": {"<tf_minor>/<device>": {outcome: count}},
-     "problems": ["<file>: <what>"], "case_errors": ["<case file>:<line>: <what>"]}
+     "problems": ["<file>: <what>"], "case_errors": ["<case file>:<line>: <what>"],
+     "grid": {case: {"<mode>/<device>": {    # only when producer/consumer cases ran
+         "producers": ["1.15", …], "consumers": ["1.15", …],
+         "cells": {"<producer minor>><consumer minor>": {"outcome", "reason", "verdict",
+                   "variant", "note", "env", "producer_tf"}}}}}}
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from typing import Any, Dict, Optional
 
 from ...jsonvalues import finite
 from ..model import FORMAT_VERSION, Matrix
-from . import view
+from . import checkpoints, view
 
 FORMAT = "conformance-matrix"
 CELL_FIELDS = ("outcome", "reason", "observed", "variant", "note", "expect", "repro",
@@ -45,7 +49,7 @@ def to_dict(m: Matrix) -> Dict[str, Any]:
         entry = {"key": column.key}
         entry.update(asdict(column))
         columns.append(entry)
-    return {
+    out = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "columns": columns,
@@ -55,6 +59,9 @@ def to_dict(m: Matrix) -> Dict[str, Any]:
         "problems": list(m.problems),
         "case_errors": list(m.case_errors),
     }
+    if m.grid:  # only then: a matrix without producer/consumer cases is as it was
+        out["grid"] = checkpoints.grid_data(m)
+    return out
 
 
 def render(m: Matrix, data: Optional[Dict[str, Any]] = None) -> str:

@@ -1,0 +1,214 @@
+"""checkpoints.md (and the grid's data for matrix.json and index.html): what TF A wrote,
+can TF B read?
+
+For each producer/consumer case and mode, the pairs of TF versions (``Matrix.grid``): the
+pairs that did not pass, grouped into rectangles of equal verdicts over contiguous producer
+and consumer versions ("producer 1.15–2.15 × consumer 2.16–2.21: fail — ValueError: File
+format not supported: ..."), then the grid itself, a symbol per pair. Then, per case, the
+checkpoint keys each TF's producer wrote where they change from one version to the next,
+as an ``assignment_map`` from the old keys to the new ones (``rename_maps``).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+from ...results import normalise
+from ...vocabulary import FAILING, SYMBOLS
+from ..model import Cell, Matrix
+from . import view
+from .markdown import code, text
+
+Lane = Tuple[str, str, str]          # (case, mode, device)
+Rect = Tuple[int, int, int, int, str]  # rows first..last, columns first..last, verdict
+
+
+def lanes(m: Matrix) -> Dict[Lane, Dict[Tuple[str, str], Cell]]:
+    """The grid by (case, mode, device): {(producer minor, consumer minor): cell}, in order."""
+    out: Dict[Lane, Dict[Tuple[str, str], Cell]] = {}
+    for (case, mode, device, producer, consumer), cell in m.grid.items():
+        out.setdefault((case, mode, device), {})[(producer, consumer)] = cell
+    return out
+
+
+def verdict(cell: Cell) -> str:
+    """What a pair did, in one line: its outcome and, unless it passed, the error TF raised
+    (normalised: a temporary path is ``<tmp>``), else the first mismatch or the reason."""
+    if cell.outcome == "pass":
+        return "pass"
+    why = None
+    observed = cell.observed if isinstance(cell.observed, dict) else None
+    if observed and observed.get("error"):
+        lines = (normalise.message_of(observed) or "").strip().splitlines()
+        why = "%s: %s" % (observed["error"].get("type"), lines[0] if lines else "")
+    elif cell.mismatches:
+        why = cell.mismatches[0].get("message")
+    elif cell.reason:
+        why = view.first_line(cell.reason)
+    return "%s — %s" % (cell.outcome, why) if why else cell.outcome
+
+
+def rectangles(grid: Dict[Tuple[str, str], Cell], producers: List[str],
+               consumers: List[str]) -> List[Rect]:
+    """The pairs that did not pass as rectangles of one verdict over contiguous producers
+    (rows) and consumers (columns): greedy, each as wide as it goes, then as tall."""
+    label = {k: verdict(c) for k, c in grid.items()}
+    done: set = set()
+    out: List[Rect] = []
+
+    def same(r: int, c: int, want: str) -> bool:
+        key = (producers[r], consumers[c])
+        return key in label and key not in done and label[key] == want
+
+    for r, producer in enumerate(producers):
+        for c, consumer in enumerate(consumers):
+            key = (producer, consumer)
+            if key not in label or key in done or label[key] == "pass":
+                continue
+            want = label[key]
+            right = c
+            while right + 1 < len(consumers) and same(r, right + 1, want):
+                right += 1
+            bottom = r
+            while bottom + 1 < len(producers) and all(
+                    same(bottom + 1, x, want) for x in range(c, right + 1)):
+                bottom += 1
+            for y in range(r, bottom + 1):
+                for x in range(c, right + 1):
+                    done.add((producers[y], consumers[x]))
+            out.append((r, bottom, c, right, want))
+    return out
+
+
+def _span(names: List[str], first: int, last: int) -> str:
+    return names[first] if first == last else "%s–%s" % (names[first], names[last])
+
+
+def rename_maps(m: Matrix) -> Dict[str, Dict[str, Dict[str, str]]]:
+    """{case: {"<old>→<new>": {old key: new key}}} where the checkpoint keys a TF's own
+    pair records (its producer's ``artifact.keys``) change from one version to the next;
+    old and new keys are paired by shape, in sorted order, when both sides hold the same
+    shapes (else the map is left out: the change is not a rename)."""
+    keys: Dict[str, List[Tuple[str, List[Any]]]] = {}
+    out: Dict[str, Dict[str, Dict[str, str]]] = {}
+    for (case, _mode, _device, producer, consumer), cell in m.grid.items():
+        artifact = (cell.observed or {}).get("artifact") if isinstance(
+            cell.observed, dict) else None
+        if producer != consumer or not isinstance(artifact, dict):
+            continue
+        found = artifact.get("keys")
+        if not isinstance(found, dict):
+            continue
+        flat = sorted((str(k), list(s)) for entries in found.values() if isinstance(entries, list)
+                      for k, s in (e for e in entries if isinstance(e, list) and len(e) == 2))
+        keys.setdefault(case, [])
+        if flat and (producer, flat) not in keys[case]:
+            keys[case].append((producer, flat))
+    for case, seen in keys.items():
+        for (old, before), (new, after) in zip(seen, seen[1:]):
+            if [k for k, _ in before] == [k for k, _ in after]:
+                continue
+            gone = [(k, s) for k, s in before if k not in dict(after)]
+            came = [(k, s) for k, s in after if k not in dict(before)]
+            by_shape_old = sorted(gone, key=lambda e: (str(e[1]), e[0]))
+            by_shape_new = sorted(came, key=lambda e: (str(e[1]), e[0]))
+            if len(gone) != len(came) or [s for _, s in by_shape_old] != [
+                    s for _, s in by_shape_new]:
+                continue
+            out.setdefault(case, {})["%s→%s" % (old, new)] = {
+                o: n for (o, _), (n, _) in zip(by_shape_old, by_shape_new)}
+    return out
+
+
+def grid_data(m: Matrix) -> Dict[str, Any]:
+    """The grid as matrix.json holds it: {case: {"<mode>/<device>": {"producers",
+    "consumers", "cells": {"<producer>><consumer>": {outcome, reason, verdict, variant,
+    note, env, producer_tf}}}}}."""
+    out: Dict[str, Any] = {}
+    for (case, mode, device), grid in lanes(m).items():
+        producers = ordered(m, [p for p, _ in grid])
+        consumers = ordered(m, [c for _, c in grid])
+        out.setdefault(case, {})["%s/%s" % (mode, device)] = {
+            "producers": producers, "consumers": consumers,
+            "cells": {"%s>%s" % key: {
+                "outcome": cell.outcome, "reason": cell.reason, "verdict": verdict(cell),
+                "variant": cell.variant, "note": cell.note, "env": cell.env,
+                "producer_tf": cell.producer_tf} for key, cell in grid.items()}}
+    return out
+
+
+def ordered(m: Matrix, minors: List[str]) -> List[str]:
+    order = {minor: i for i, minor in enumerate(m.minors)}
+    return sorted(set(minors), key=lambda v: (order.get(v, len(order)), v))
+
+
+def render(m: Matrix) -> str:
+    lines = ["# Checkpoints across TF versions: what TF A wrote, can TF B read?", "",
+             "Each producer/consumer case writes an artifact with one TF (the producer) and "
+             "reads it with another (the consumer): every pair of the TF versions below. "
+             "Rows are producers, columns consumers; %s passes. What did not pass is "
+             "grouped into rectangles of one verdict. Generated by `./run report` from the "
+             "raw results (docs/case-format.md, \"Producer/consumer cases\")."
+             % SYMBOLS["pass"], ""]
+    all_lanes = lanes(m)
+    if not all_lanes:
+        return "\n".join(lines + ["No producer/consumer case ran.", ""])
+    total = sum(len(g) for g in all_lanes.values())
+    passed = sum(1 for g in all_lanes.values() for c in g.values() if c.outcome == "pass")
+    lines += ["%d cases, %d pairs: %d pass, %d do not." % (
+        len({lane[0] for lane in all_lanes}), total, passed, total - passed), ""]
+    titles = {c.id: c.title for c in m.cases}
+    for (case, mode, device), grid in all_lanes.items():
+        producers = ordered(m, [p for p, _ in grid])
+        consumers = ordered(m, [c for _, c in grid])
+        bad = rectangles(grid, producers, consumers)
+        lines += ["## %s (%s, %s)" % (text(case), mode, device), "",
+                  text(titles.get(case, case)), ""]
+        ok = sum(1 for c in grid.values() if c.outcome == "pass")
+        if not bad:
+            lines += ["All %d pairs pass: every producer's artifact is read by every "
+                      "consumer." % len(grid), ""]
+        else:
+            lines.append("%d of %d pairs pass; the others:" % (ok, len(grid)))
+            lines.append("")
+            for r0, r1, c0, c1, label in bad:
+                lines.append("- producer %s × consumer %s: %s" % (
+                    _span(producers, r0, r1), _span(consumers, c0, c1), code(label)))
+            lines.append("")
+        lines += _table(grid, producers, consumers)
+    maps = rename_maps(m)
+    if maps:
+        lines += ["## Checkpoint keys renamed between versions", "",
+                  "Where a producer's checkpoint keys change from one TF version to the "
+                  "next (paired by shape), as an `assignment_map` for "
+                  "`tf.compat.v1.train.init_from_checkpoint(ckpt, assignment_map)`:", ""]
+        for case, boundaries in maps.items():
+            for boundary, mapping in boundaries.items():
+                lines += ["- %s, %s:" % (text(case), boundary), "", "  ```python",
+                          "  assignment_map = {"]
+                lines += ["      %r: %r," % (old, new) for old, new in sorted(mapping.items())]
+                lines += ["  }", "  ```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _table(grid: Dict[Tuple[str, str], Cell], producers: List[str],
+           consumers: List[str]) -> List[str]:
+    head = "| producer ↓ consumer → | %s |" % " | ".join(consumers)
+    rule = "|---|%s" % "".join(":-:|" for _ in consumers)
+    rows = []
+    for producer in producers:
+        cells = []
+        for consumer in consumers:
+            cell = grid.get((producer, consumer))
+            cells.append(SYMBOLS.get(cell.outcome, "?") if cell else " ")
+        rows.append("| %s | %s |" % (producer, " | ".join(cells)))
+    return [head, rule] + rows + [""]
+
+
+def has_grid(m: Matrix) -> bool:
+    return bool(m.grid)
+
+
+def strict_failures(m: Matrix) -> List[Tuple[Tuple[str, str, str, str, str], Cell]]:
+    """The pairs that fail (for --strict), as view.bad_cells does for the ordinary cells;
+    the pair a TF makes with itself is counted there already."""
+    return [(k, c) for k, c in m.grid.items() if k[3] != k[4] and c.outcome in FAILING]
