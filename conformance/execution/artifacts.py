@@ -17,14 +17,15 @@ def namespace(directory: str, code: str, produced: Optional[dict],
     """Names a step's code gets besides tf, tf2 and np. ``published`` collects what
     ``publish`` is given (the produce step); ``produced`` is that, read back (consume)."""
 
-    def artifact(name: str) -> str:
-        """A path in the cell's artifact directory: a relative name, no ``..``."""
+    def artifact(name: str = "") -> str:
+        """A path in the cell's artifact directory (a relative name, no ``..``); without
+        one, the directory itself (``tf.train.latest_checkpoint(artifact())``)."""
         name = str(name)
         parts = name.replace("\\", "/").split("/")
-        if not name or os.path.isabs(name) or ".." in parts:
+        if os.path.isabs(name) or ".." in parts:
             raise ValueError("artifact(%r): a relative name inside the artifact directory"
                              % name)
-        return os.path.join(directory, name)
+        return os.path.join(directory, name) if name else directory
 
     def publish(**values: Any) -> None:
         """Small JSON facts for the consume step (it reads them as ``produced``), e.g. a
