@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import time
 from typing import List
 
 from ..envs import extras, upgrade
 from ..envs.orchestrate import project_root
+from ..errors import escape
 from ..matrix.diff import FAIL_ON
+from ..results import normalise
+from ..vocabulary import FAILING, GOOD
 from . import diff, user_path
 
 
@@ -62,4 +66,63 @@ def main(argv: List[str]) -> int:
                                 pythonpath=team.pythonpath)
     upgrade.say("upgrade-check: ran in %.1fs; %s → %s:" % (
         time.monotonic() - started, sides[0].label, sides[1].label))
-    return diff.main([old, new, "--format", args.format, "--fail-on", args.fail_on])
+    status = diff.main([old, new, "--format", args.format, "--fail-on", args.fail_on])
+    lines, worse, failing = checkpoint_lines(old, new, names)
+    if lines and args.format != "json":
+        print("\n".join(lines))
+    if worse or (failing and args.fail_on == "failing"):
+        status = max(status, 1)
+    return status
+
+
+def checkpoint_lines(old: str, new: str, names: List[str]):
+    """The producer/consumer pairs across the upgrade: what the old TF wrote, read by the
+    old TF (before) and by the new one (after). Lines to print, and the pairs that got
+    worse (read before, not after) and that fail after."""
+    consumed = {}
+    for path, consumer in ((old, names[0]), (new, names[1])):
+        try:
+            with open(path, encoding="utf-8") as f:
+                cells = json.load(f).get("cells") or []
+        except (OSError, ValueError, AttributeError):
+            continue
+        for c in cells:
+            if isinstance(c, dict) and c.get("step") == "consume":
+                consumed[(c.get("case"), c.get("mode"), c.get("device"), c.get("producer"),
+                          consumer)] = c
+    lanes = sorted({k[:3] for k in consumed}, key=str)
+    if not lanes:
+        return [], [], []
+    lines = ["", "Checkpoints (producer/consumer cases): written by %s, read by %s before "
+             "and by %s after the upgrade" % (names[0], names[0], names[1])]
+    worse, failing, ok = [], [], 0
+    for lane in lanes:
+        before = consumed.get(lane + (names[0], names[0]))
+        after = consumed.get(lane + (names[0], names[1]))
+        if after is None:
+            continue
+        if after["outcome"] not in FAILING:
+            ok += 1
+            continue
+        failing.append(lane)
+        got_worse = before is not None and before["outcome"] in GOOD
+        if got_worse:
+            worse.append(lane)
+        lines.append(escape("  %s %s %s/%s: read before: %s; after: %s" % (
+            "WORSE" if got_worse else "FAILS", lane[0], lane[1], lane[2],
+            before["outcome"] if before else "not run", _verdict(after))))
+    lines.insert(2, "  %d of %d pairs read after the upgrade; %d got worse"
+                 % (ok, ok + len(failing), len(worse)))
+    return lines, worse, failing
+
+
+def _verdict(cell: dict) -> str:
+    observed = cell.get("observed") or {}
+    error = observed.get("error") if isinstance(observed, dict) else None
+    if isinstance(error, dict):
+        first = (normalise.message_of(observed) or "").strip().splitlines()
+        return "%s — %s: %s" % (cell["outcome"], error.get("type"), first[0] if first else "")
+    mismatches = cell.get("mismatches") or []
+    why = mismatches[0].get("message") if mismatches and isinstance(mismatches[0], dict) \
+        else cell.get("reason")
+    return "%s — %s" % (cell["outcome"], why) if why else str(cell["outcome"])

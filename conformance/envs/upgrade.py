@@ -23,6 +23,7 @@ from ..errors import UsageError
 from . import discovery, extras, versions
 from .orchestrate import tox_command
 from .package import package_installed, stamp_package
+from .progress import pair_cases
 
 
 @dataclass(frozen=True)
@@ -145,30 +146,47 @@ def _python(root: str, env: str) -> str:
 
 def run_both(root: str, names: List[str], paths: List[str], device: str = "cpu",
              workdir: Optional[str] = None, pythonpath: Sequence[str] = ()) -> List[str]:
-    """Run the cases in both environments at once; the two raw files, old first."""
+    """Run the cases in both environments at once; the two raw files, old first. With
+    producer/consumer cases, both first produce (``<workdir>/artifacts/<env>/``), then each
+    reads both producers' artifacts: the pairs old → new (an old checkpoint read after the
+    upgrade) and new → old are in the results."""
     workdir = workdir or tempfile.mkdtemp(prefix="conformance-upgrade-")
     os.makedirs(workdir, exist_ok=True)  # --keep DIR: made if missing
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="")  # keep TF's bytecode cache
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    procs, outs = [], []
-    for name in names:
-        out = os.path.join(workdir, name + ".json")
-        outs.append(out)
-        log = open(os.path.join(workdir, name + ".log"), "w")  # noqa: SIM115 - closed below
-        procs.append((subprocess.Popen(
-            [_python(root, name), "-m", "conformance", "run", *paths, "--devices", device,
-             "--env-name", name, "--out", out, "-q", "--no-progress"]
-            + [arg for p in pythonpath for arg in ("--pythonpath", p)],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT), log, name))
+    base = {name: [_python(root, name), "-m", "conformance", "run", *paths, "--devices",
+                   device, "--env-name", name, "-q", "--no-progress"]
+            + [arg for p in pythonpath for arg in ("--pythonpath", p)] for name in names}
+    reads: List[str] = []
+    if pair_cases(paths):
+        art = os.path.join(workdir, "artifacts")
+        _run_all(root, env, workdir, {name: base[name] + [
+            "--steps", "produce", "--artifacts-out", os.path.join(art, name),
+            "--out", os.path.join(workdir, name + ".produce.json")] for name in names},
+            ".produce")
+        reads = ["--artifacts-from", art]
+    outs = [os.path.join(workdir, name + ".json") for name in names]
+    _run_all(root, env, workdir, {name: base[name] + ["--out", out] + reads
+                                  for name, out in zip(names, outs)}, "")
+    return outs
+
+
+def _run_all(root: str, env: dict, workdir: str, commands: dict, suffix: str) -> None:
+    """Run ``commands`` ({env name: argv}) at once; UsageError if one did not run."""
+    procs = []
+    for name, argv in commands.items():
+        log = open(os.path.join(workdir, name + suffix + ".log"), "w")  # noqa: SIM115
+        procs.append((subprocess.Popen(argv, cwd=root, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT), log, name))
     for proc, log, name in procs:
         status = proc.wait()
         log.close()
         # 0 all passed, 1 some cell failed: both are results. Anything else is not.
-        if status not in (0, 1) or not os.path.exists(os.path.join(workdir, name + ".json")):
+        if status not in (0, 1) or not os.path.exists(os.path.join(workdir, name + suffix +
+                                                                   ".json")):
             with open(log.name, encoding="utf-8", errors="replace") as f:
                 tail = " | ".join(f.read().strip().splitlines()[-3:])
             raise UsageError("%s: the cases did not run (exit %d): %s" % (name, status, tail))
-    return outs
 
 
 def main_paths(paths: List[str]) -> List[str]:

@@ -170,3 +170,58 @@ def test_the_pair_scan_finds_only_top_level_produce_keys(tmp_path):
           produce: 1
         """))
     assert [os.path.basename(p) for p in pair_cases([str(tmp_path)])] == ["a.yaml"]
+
+
+def test_upgrade_check_produces_in_both_then_each_reads_both(tmp_path, monkeypatch):
+    from conformance.envs import upgrade
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "pair.yaml").write_text(PAIR)
+    ran = []
+    monkeypatch.setattr(upgrade, "_run_all", lambda root, env, workdir, commands, suffix:
+                        ran.append((suffix, commands)))
+    outs = upgrade.run_both("/suite", ["tf2.15-cpu", "tf2.16-cpu"], [str(cases)],
+                            workdir=str(tmp_path / "w"))
+    assert [s for s, _ in ran] == [".produce", ""]
+    produce, consume = ran[0][1], ran[1][1]
+    art = str(tmp_path / "w" / "artifacts")
+    assert produce["tf2.16-cpu"][-6:] == ["--steps", "produce", "--artifacts-out",
+                                          os.path.join(art, "tf2.16-cpu"), "--out",
+                                          str(tmp_path / "w" / "tf2.16-cpu.produce.json")]
+    assert consume["tf2.15-cpu"][-4:] == ["--out", outs[0], "--artifacts-from", art]
+    (cases / "pair.yaml").write_text("title: t\ncode: |\n  x = 1\n")  # no pair case: one run
+    ran.clear()
+    upgrade.run_both("/suite", ["tf2.15-cpu", "tf2.16-cpu"], [str(cases)],
+                     workdir=str(tmp_path / "w"))
+    assert [s for s, _ in ran] == [""] and "--artifacts-from" not in ran[0][1]["tf2.15-cpu"]
+
+
+def test_upgrade_check_says_which_old_checkpoints_the_new_tf_cannot_read(tmp_path):
+    from conformance.cli.upgrade_check import checkpoint_lines
+
+    def consume(case, producer, outcome, error=None):
+        observed = {"objects": {}, "groups": [], "values": {}, "equals": {}, "error": error}
+        return {"case": case, "mode": "eager", "device": "cpu", "outcome": outcome,
+                "step": "consume", "producer": producer, "observed": observed}
+
+    err = {"type": "ValueError", "message": "File format not supported: filepath=/tmp/a/b"}
+    old = {"cells": [consume("ckpt/h5", "tf2.15-cpu", "pass"),
+                     consume("ckpt/tf", "tf2.15-cpu", "pass")]}
+    new = {"cells": [consume("ckpt/h5", "tf2.15-cpu", "pass"),
+                     consume("ckpt/tf", "tf2.15-cpu", "fail", err),
+                     consume("ckpt/tf", "tf2.16-cpu", "pass")]}
+    paths = []
+    for name, doc in (("old", old), ("new", new)):
+        path = tmp_path / (name + ".json")
+        path.write_text(json.dumps(doc))
+        paths.append(str(path))
+    lines, worse, failing = checkpoint_lines(paths[0], paths[1], ["tf2.15-cpu", "tf2.16-cpu"])
+    assert worse == failing == [("ckpt/tf", "eager", "cpu")]
+    assert "  1 of 2 pairs read after the upgrade; 1 got worse" in lines
+    assert ("  WORSE ckpt/tf eager/cpu: read before: pass; after: fail — ValueError: File "
+            "format not supported: filepath=<tmp>/b") in lines  # a temporary folder normalised
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"cells": [{"case": "a", "mode": "v1", "device": "cpu",
+                                            "outcome": "pass"}]}))
+    assert checkpoint_lines(str(plain), str(plain), ["a", "b"]) == ([], [], [])
