@@ -40,7 +40,8 @@ def matches(variant: Variant, versions: Dict[str, Optional[str]], mode: str, dev
             step: Optional[str] = None) -> bool:
     """``versions`` maps "tf", "python", "keras" (and for a cell of a producer/consumer
     case "producer_tf") to version strings (None if not installed). ``step``: "produce"
-    for a produce cell, whose expectations are only the variants that say so."""
+    for a produce cell, whose expectations are only the variants that say so; there
+    ``producer_tf`` is the cell's own TF."""
     if (variant.step == "produce") != (step == "produce"):
         return False
     if variant.modes is not None and mode not in variant.modes:
@@ -51,7 +52,9 @@ def matches(variant: Variant, versions: Dict[str, Optional[str]], mode: str, dev
         spec = getattr(variant, key)
         if spec is None:
             continue
-        have = _version(versions.get("tf" if key == "consumer_tf" else key))
+        # consumer_tf is this env's TF; so is producer_tf in a produce cell (its producer)
+        mine = key == "consumer_tf" or (key == "producer_tf" and step == "produce")
+        have = _version(versions.get("tf" if mine else key))
         if have is None or not spec.contains(have, prereleases=True):
             return False
     return True

@@ -34,3 +34,34 @@ def test_first_matching_variant_wins(make_project):
     assert pick("1.15.5", "eager") == (1, "tf1", None)
     assert pick("2.16.2", "graph", keras="3.10.0") == (2, "base", "keras 3 bug")
     assert pick("2.16.2", "graph", keras=None) == (None, "base", None)  # no keras: no match
+
+
+PAIRED = """
+title: t
+source: s
+produce: x = 1
+consume: y = 2
+variants:
+  - when: {producer_tf: ">=2.16"}
+    step: produce
+    expect: {error: {type: ValueError}}
+  - when: {producer_tf: "<2.16", consumer_tf: ">=2.16"}
+    expect: {error: {type: KeyError}}
+"""
+
+
+def test_producer_tf_of_a_produce_cell_is_its_own_tf(make_project):
+    """A produce cell is its own producer: `producer_tf` in a `step: produce` variant
+    matches the env's TF (it was never set there, so such a variant never matched)."""
+    root = make_project({"cases/p.yaml": PAIRED})
+    case = load_case(str(root / "cases/p.yaml"), str(root / "cases"))
+
+    def pick(step, tf, producer_tf=None):
+        versions = {"tf": tf, "python": "3.11.7", "producer_tf": producer_tf}
+        return choose(case, versions, "eager", "cpu", step).index
+
+    assert pick("produce", "2.16.2") == 0
+    assert pick("produce", "2.15.1") is None
+    assert pick("consume", "2.16.2", "2.15.1") == 1
+    assert pick("consume", "2.16.2", "2.16.2") is None   # a produce variant: not a consumer's
+    assert pick("consume", "2.15.1", "2.16.2") is None

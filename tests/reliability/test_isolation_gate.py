@@ -70,7 +70,7 @@ def test_ordinary_code_stays_in_the_reused_worker(code):
 
 def test_the_corpus_mostly_runs_in_reused_workers():
     """The gate is not so wide that isolation by process becomes the rule: the corpus'
-    cases keep their reused workers (3 of 311 reach process state on purpose)."""
+    cases keep their reused workers (3 of 330 reach process state on purpose)."""
     files = sorted((ROOT / "cases").rglob("*.yaml"))
     forced = {str(f): own_process_reason(load_case(str(f), str(ROOT / "cases")).code)
               for f in files}
