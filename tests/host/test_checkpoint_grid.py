@@ -69,13 +69,43 @@ def test_a_producer_is_named_by_its_minor_or_its_env_name():
 def test_checkpoints_md_groups_the_failing_pairs_into_one_rectangle(tmp_path):
     m = combine(grid_dir(tmp_path).paths)
     text = checkpoints.render(m)
-    # the temporary path differs in every pair; normalised, they are one verdict
-    assert ("- producer 2.14–2.15 × consumer 2.16–2.17: `fail — ValueError: File format "
-            "not supported: filepath=<tmp>/a/ckpt`") in text
+    # the temporary path differs in every pair; normalised, they are one behaviour
+    assert ("- producer 2.14–2.15 × consumer 2.16–2.17: `fail (its expectation failed): "
+            "ValueError: File format not supported: filepath=<tmp>/a/ckpt`") in text
     assert text.count("- producer ") == 1
-    assert "12 of 16 pairs pass; the others:" in text
-    symbol = {o: vocabulary.SYMBOLS[o] for o in ("pass", "fail")}
-    assert "| 2.15 | %(pass)s | %(pass)s | %(fail)s | %(fail)s |" % symbol in text
+    assert "12 of 16 pairs restore; the others:" in text
+    assert "16 pairs: 12 restore, 4 fail their expectation" in text
+    assert "| 2.15 | 🟩 | 🟩 | %(fail)s | %(fail)s |" % vocabulary.SYMBOLS in text
+
+
+def test_an_expected_error_is_shown_as_what_tf_did_not_as_a_pass(tmp_path):
+    """A pair whose variant expects the error passes, yet the consumer could not read
+    the checkpoint: the grid shows the error, and a variant without one as 'differs'."""
+    d = RawDir(tmp_path)
+    raised = pair("2.16", "2.15")
+    raised.update(outcome="pass", variant=0)
+    silent = cell("ckpt/tf-format", mode="eager", step="consume", producer="tf2.14-cpu",
+                  producer_tf_minor="2.14", variant=1, note="loads nothing, silently")
+    d.add(raw("tf2.16-cpu", "2.16", cells=[raised, silent, pair("2.16", "2.16")]))
+    m = combine(d.paths)
+    kinds = {k[3]: checkpoints.behaviour(c) for k, c in m.grid.items()}
+    assert kinds["2.15"] == ("raises", "ValueError: File format not supported: "
+                                       "filepath=<tmp>/a/ckpt")
+    assert kinds["2.14"] == ("differs", "no error; as variant 1 expects: loads nothing, "
+                                        "silently")
+    assert kinds["2.16"] == ("restores", "restores")
+    text = checkpoints.render(m)
+    assert "3 pairs: 1 restore, 1 raise an error, 1 load differently (no error), 0 fail" in text
+
+
+def test_a_long_error_is_cut_where_its_listing_of_objects_starts():
+    cut = checkpoints.first_sentence
+    assert cut("Found 4 Python objects that were not bound. Showing 4 of 4: [<V a>]") == (
+        "Found 4 Python objects that were not bound.")
+    assert cut("Some Python objects were not bound: [<tf.Variable 'd1/kernel:0'>]") == (
+        "Some Python objects were not bound")
+    assert cut("File format not supported: filepath=<tmp>/artifact/ckpt. Keras 3 only") == (
+        "File format not supported: filepath=<tmp>/artifact/ckpt.")
 
 
 def test_rectangles_cover_every_failing_pair_exactly_once():
@@ -113,8 +143,10 @@ def test_matrix_json_and_the_page_hold_the_grid_only_when_there_is_one(tmp_path)
     lane = data["grid"]["ckpt/tf-format"]["eager/cpu"]
     assert lane["producers"] == list(MINORS) and lane["consumers"] == list(MINORS)
     assert lane["cells"]["2.14>2.17"]["outcome"] == "fail"
+    assert lane["cells"]["2.14>2.17"]["kind"] == "fails"
     page = html.render(m)
     assert '<section id="checkpoints">' in page and page.count('<td class="cell"') == 16
+    assert page.count('data-kind="restores"') == 12 and page.count('data-kind="fails"') == 4
     plain = RawDir(tmp_path, "plain")
     plain.add(raw("tf2.16-cpu", "2.16", cells=[cell("plain/x")]))
     without = combine(plain.paths)

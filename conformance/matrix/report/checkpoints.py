@@ -10,6 +10,7 @@ as an ``assignment_map`` from the old keys to the new ones (``rename_maps``).
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Tuple
 
 from ...results import normalise
@@ -30,28 +31,70 @@ def lanes(m: Matrix) -> Dict[Lane, Dict[Tuple[str, str], Cell]]:
     return out
 
 
-def verdict(cell: Cell) -> str:
-    """What a pair did, in one line: its outcome and, unless it passed, the error TF raised
-    (normalised: a temporary path is ``<tmp>``), else the first mismatch or the reason."""
-    if cell.outcome == "pass":
-        return "pass"
-    why = None
+# What TF did with a pair, whatever the case expected: the consumer restored the artifact
+# (as the case's own expectation says), raised an error, loaded it otherwise (a variant's
+# expectation, e.g. silently nothing), or had no artifact to read; or the pair failed its
+# expectation (then the verdict is what the grid shows: it needs a look).
+KINDS = ("restores", "raises", "differs", "no_artifact", "fails")
+KIND_SYMBOLS = {"restores": "🟩", "raises": "🟥", "differs": "🟨",
+                "no_artifact": SYMBOLS["skip"]}
+KIND_TEXT = {"restores": "restore", "raises": "raise an error", "differs":
+             "load differently (no error)", "no_artifact": "have no artifact to read",
+             "fails": "fail their expectation"}
+
+
+def behaviour(cell: Cell) -> Tuple[str, str]:
+    """(kind, one line): what TF did with this pair. The error is normalised (a temporary
+    path is ``<tmp>``), so pairs that raised the same error group together."""
     observed = cell.observed if isinstance(cell.observed, dict) else None
-    if observed and observed.get("error"):
+    error = observed.get("error") if observed else None
+    if isinstance(error, dict):
         lines = (normalise.message_of(observed) or "").strip().splitlines()
-        why = "%s: %s" % (observed["error"].get("type"), lines[0] if lines else "")
-    elif cell.mismatches:
-        why = cell.mismatches[0].get("message")
-    elif cell.reason:
-        why = view.first_line(cell.reason)
-    return "%s — %s" % (cell.outcome, why) if why else cell.outcome
+        raised = "%s: %s" % (error.get("type"), first_sentence(lines[0] if lines else ""))
+    else:
+        raised = None
+    if cell.outcome in FAILING:
+        why = raised or (cell.mismatches[0].get("message") if cell.mismatches else
+                         view.first_line(cell.reason))
+        return "fails", "%s (its expectation failed): %s" % (cell.outcome, why)
+    if cell.outcome == "skip":  # the producer's name left out: one line for all of them
+        why = _PRODUCER.sub("the producer ", view.first_line(cell.reason, 400))
+        return "no_artifact", first_sentence(why.replace("(expected: ", "(it raised, as "
+                                                         "expected: ")) or "skip"
+    if raised:
+        return "raises", raised
+    if cell.variant is not None:
+        return "differs", "no error; as variant %d expects%s" % (
+            cell.variant, ": " + view.first_line(cell.note) if cell.note else "")
+    return "restores", "restores"
+
+
+def first_sentence(message: str, limit: int = 160) -> str:
+    """The message up to its first sentence's end: what follows ("Showing 4 of 4
+    unmatched objects: [<Variable ... value=...>]") lists objects that differ from pair to
+    pair and would split one behaviour into many."""
+    head, dot, _rest = message.partition(". ")
+    text = head + dot.strip()
+    listing = _LISTING.search(text)  # "...: [<tf.Variable 'd1/kernel:0' ...>]"
+    if listing:
+        text = text[:listing.start()]
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_LISTING = re.compile(r":?\s*[\[{(]?<(?!tmp>)")
+_PRODUCER = re.compile(r"^producer \S+ ")
+
+
+def verdict(cell: Cell) -> str:
+    """The pair in one line (behaviour's text)."""
+    return behaviour(cell)[1]
 
 
 def rectangles(grid: Dict[Tuple[str, str], Cell], producers: List[str],
                consumers: List[str]) -> List[Rect]:
     """The pairs that did not pass as rectangles of one verdict over contiguous producers
     (rows) and consumers (columns): greedy, each as wide as it goes, then as tall."""
-    label = {k: verdict(c) for k, c in grid.items()}
+    label = {k: verdict(c) for k, c in grid.items()}  # "restores" is left out
     done: set = set()
     out: List[Rect] = []
 
@@ -62,7 +105,7 @@ def rectangles(grid: Dict[Tuple[str, str], Cell], producers: List[str],
     for r, producer in enumerate(producers):
         for c, consumer in enumerate(consumers):
             key = (producer, consumer)
-            if key not in label or key in done or label[key] == "pass":
+            if key not in label or key in done or label[key] == "restores":
                 continue
             want = label[key]
             right = c
@@ -121,8 +164,8 @@ def rename_maps(m: Matrix) -> Dict[str, Dict[str, Dict[str, str]]]:
 
 def grid_data(m: Matrix) -> Dict[str, Any]:
     """The grid as matrix.json holds it: {case: {"<mode>/<device>": {"producers",
-    "consumers", "cells": {"<producer>><consumer>": {outcome, reason, verdict, variant,
-    note, env, producer_tf}}}}}."""
+    "consumers", "cells": {"<producer>><consumer>": {outcome, reason, kind, what, variant,
+    note, env, producer_tf}}}}} (``kind``: one of KINDS; ``what``: its line)."""
     out: Dict[str, Any] = {}
     for (case, mode, device), grid in lanes(m).items():
         producers = ordered(m, [p for p, _ in grid])
@@ -130,7 +173,8 @@ def grid_data(m: Matrix) -> Dict[str, Any]:
         out.setdefault(case, {})["%s/%s" % (mode, device)] = {
             "producers": producers, "consumers": consumers,
             "cells": {"%s>%s" % key: {
-                "outcome": cell.outcome, "reason": cell.reason, "verdict": verdict(cell),
+                "outcome": cell.outcome, "reason": cell.reason,
+                "kind": behaviour(cell)[0], "what": verdict(cell),
                 "variant": cell.variant, "note": cell.note, "env": cell.env,
                 "producer_tf": cell.producer_tf} for key, cell in grid.items()}}
     return out
@@ -144,36 +188,42 @@ def ordered(m: Matrix, minors: List[str]) -> List[str]:
 def render(m: Matrix) -> str:
     lines = ["# Checkpoints across TF versions: what TF A wrote, can TF B read?", "",
              "Each producer/consumer case writes an artifact with one TF (the producer) and "
-             "reads it with another (the consumer): every pair of the TF versions below. "
-             "Rows are producers, columns consumers; %s passes. What did not pass is "
-             "grouped into rectangles of one verdict. Generated by `./run report` from the "
-             "raw results (docs/case-format.md, \"Producer/consumer cases\")."
-             % SYMBOLS["pass"], ""]
+             "reads it with another (the consumer), for every pair of the TF versions below. "
+             "Each pair shows what TF did: %s restores, %s raises an error, %s loads "
+             "without error but not as the case's own expectation says (a variant, e.g. "
+             "silently nothing), %s no artifact to read; the symbol of a verdict (%s, %s, "
+             "...) where the pair failed its expectation. Generated by `./run report` from "
+             "the raw results (docs/case-format.md, \"Producer/consumer cases\")." % (
+                 KIND_SYMBOLS["restores"], KIND_SYMBOLS["raises"], KIND_SYMBOLS["differs"],
+                 KIND_SYMBOLS["no_artifact"], SYMBOLS["fail"], SYMBOLS["error"]), ""]
     all_lanes = lanes(m)
     if not all_lanes:
         return "\n".join(lines + ["No producer/consumer case ran.", ""])
-    total = sum(len(g) for g in all_lanes.values())
-    passed = sum(1 for g in all_lanes.values() for c in g.values() if c.outcome == "pass")
-    lines += ["%d cases, %d pairs: %d pass, %d do not." % (
-        len({lane[0] for lane in all_lanes}), total, passed, total - passed), ""]
+    counts = {k: 0 for k in KINDS}
+    for grid in all_lanes.values():
+        for cell in grid.values():
+            counts[behaviour(cell)[0]] += 1
+    lines += ["%d cases, %d pairs: %s." % (
+        len({lane[0] for lane in all_lanes}), sum(counts.values()), ", ".join(
+            "%d %s" % (counts[k], KIND_TEXT[k]) for k in KINDS if counts[k] or k in (
+                "restores", "fails"))), ""]
     titles = {c.id: c.title for c in m.cases}
     for (case, mode, device), grid in all_lanes.items():
         producers = ordered(m, [p for p, _ in grid])
         consumers = ordered(m, [c for _, c in grid])
-        bad = rectangles(grid, producers, consumers)
+        rects = rectangles(grid, producers, consumers)
         lines += ["## %s (%s, %s)" % (text(case), mode, device), "",
                   text(titles.get(case, case)), ""]
-        ok = sum(1 for c in grid.values() if c.outcome == "pass")
-        if not bad:
-            lines += ["All %d pairs pass: every producer's artifact is read by every "
+        if not rects:
+            lines += ["All %d pairs restore: every producer's artifact is read by every "
                       "consumer." % len(grid), ""]
-        else:
-            lines.append("%d of %d pairs pass; the others:" % (ok, len(grid)))
-            lines.append("")
-            for r0, r1, c0, c1, label in bad:
-                lines.append("- producer %s × consumer %s: %s" % (
-                    _span(producers, r0, r1), _span(consumers, c0, c1), code(label)))
-            lines.append("")
+            continue
+        restored = sum(1 for c in grid.values() if behaviour(c)[0] == "restores")
+        lines += ["%d of %d pairs restore; the others:" % (restored, len(grid)), ""]
+        for r0, r1, c0, c1, label in rects:
+            lines.append("- producer %s × consumer %s: %s" % (
+                _span(producers, r0, r1), _span(consumers, c0, c1), code(label)))
+        lines.append("")
         lines += _table(grid, producers, consumers)
     maps = rename_maps(m)
     if maps:
@@ -199,13 +249,14 @@ def _table(grid: Dict[Tuple[str, str], Cell], producers: List[str],
         cells = []
         for consumer in consumers:
             cell = grid.get((producer, consumer))
-            cells.append(SYMBOLS.get(cell.outcome, "?") if cell else " ")
+            cells.append(symbol(cell) if cell else " ")
         rows.append("| %s | %s |" % (producer, " | ".join(cells)))
     return [head, rule] + rows + [""]
 
 
-def has_grid(m: Matrix) -> bool:
-    return bool(m.grid)
+def symbol(cell: Cell) -> str:
+    kind = behaviour(cell)[0]
+    return SYMBOLS.get(cell.outcome, "?") if kind == "fails" else KIND_SYMBOLS[kind]
 
 
 def strict_failures(m: Matrix) -> List[Tuple[Tuple[str, str, str, str, str], Cell]]:

@@ -211,10 +211,18 @@ def checkpoint_section(m: Matrix) -> str:
     parts = ['\n<section id="checkpoints"><style>#checkpoints { padding: 8px 16px; } '
              '#checkpoints table.pairs { border-collapse: separate; border-spacing: 2px; } '
              '#checkpoints th { font-size: 11px; font-weight: 400; padding: 0 4px; '
-             'text-align: right; } #checkpoints td.cell { cursor: default; }</style>'
+             'text-align: right; } #checkpoints td.cell { cursor: default; } '
+             '#checkpoints td[data-kind=restores] { background: var(--pass); } '
+             '#checkpoints td[data-kind=raises] { background: var(--fail); } '
+             '#checkpoints td[data-kind=differs] { background: var(--xfail); } '
+             '#checkpoints td[data-kind=no_artifact] { background: var(--skip); } '
+             '#checkpoints td[data-kind=fails] { background: #1f2328; }</style>'
              '<h2>Checkpoints across TF versions</h2>'
              '<p>What TF A wrote (rows: producers), can TF B read (columns: consumers)? '
-             'The same grids, with the failing pairs grouped, are in checkpoints.md.</p>']
+             'Green: restores; red: raises an error; amber: loads without an error but '
+             'not as the case expects of a compatible pair (e.g. silently nothing); grey: '
+             'no artifact to read; black with "!": the pair failed its expectation. Hover a '
+             'pair for what TF did; checkpoints.md groups them.</p>']
     titles = {c.id: c.title for c in m.cases}
     for (case, mode, device), grid in lanes.items():
         producers = checkpoints.ordered(m, [p for p, _ in grid])
@@ -232,10 +240,11 @@ def checkpoint_section(m: Matrix) -> str:
                 if cell is None:
                     row.append('<td class="cell" data-outcome="none"></td>')
                     continue
-                row.append('<td class="cell" data-outcome="%s" title="%s → %s: %s">%s</td>' % (
-                    esc(cell.outcome), esc(producer), esc(consumer),
-                    esc(checkpoints.verdict(cell)),
-                    esc(vocabulary.SYMBOLS.get(cell.outcome, "?"))))
+                kind, what = checkpoints.behaviour(cell)
+                row.append('<td class="cell" data-kind="%s" data-outcome="%s" title="TF %s '
+                           'wrote, TF %s read: %s">%s</td>' % (
+                               kind, esc(cell.outcome), esc(producer), esc(consumer),
+                               esc(what), "!" if kind == "fails" else ""))
             parts.append("<tr><th>%s</th>%s</tr>" % (esc(producer), "".join(row)))
         parts.append("</tbody></table>")
     parts.append("</section>")

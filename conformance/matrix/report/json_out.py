@@ -15,7 +15,9 @@ Shape (FORMAT_VERSION in conformance.matrix; its comment log lists the changes):
      "problems": ["<file>: <what>"], "case_errors": ["<case file>:<line>: <what>"],
      "grid": {case: {"<mode>/<device>": {    # only when producer/consumer cases ran
          "producers": ["1.15", …], "consumers": ["1.15", …],
-         "cells": {"<producer minor>><consumer minor>": {"outcome", "reason", "verdict",
+         "cells": {"<producer minor>><consumer minor>": {"outcome", "reason",
+                   "kind",   # restores | raises | differs | no_artifact | fails
+                   "what",   # the error raised, the variant, ... in one line
                    "variant", "note", "env", "producer_tf"}}}}}}
 """
 from __future__ import annotations
