@@ -135,6 +135,7 @@ def test_rename_maps_pair_renamed_keys_by_shape(tmp_path):
     assert maps == {"ckpt/tf-format": {"2.15→2.16": {
         "model/layer_with_weights-0/bias": "model/_operations/1/bias",
         "model/layer_with_weights-0/kernel": "model/_operations/1/_kernel"}}}
+    assert json_out.to_dict(combine(d.paths))["rename_maps"] == maps  # as JSON too
 
 
 def test_matrix_json_and_the_page_hold_the_grid_only_when_there_is_one(tmp_path):
@@ -153,6 +154,13 @@ def test_matrix_json_and_the_page_hold_the_grid_only_when_there_is_one(tmp_path)
     assert "grid" not in json_out.to_dict(without)
     assert "checkpoints" not in html.render(without) and html.CHECKPOINTS_MARK not in html.render(
         without)
+    from conformance.matrix.report import markdown
+
+    assert "## Checkpoints across TF versions" not in markdown.render(without)
+    summary = markdown.render(m)
+    assert ("16 pairs (producer TF x consumer TF): 12 restore, 4 fail their expectation. "
+            "What TF A wrote that TF B cannot read") in summary
+    assert "- ckpt/tf-format: 4 pairs" in summary
 
 
 def test_a_cases_text_cannot_put_markup_into_the_grid_section(tmp_path):

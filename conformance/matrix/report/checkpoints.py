@@ -240,6 +240,26 @@ def render(m: Matrix) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def summary_lines(m: Matrix) -> List[str]:
+    """For matrix.md: the pairs by behaviour, and the cases where a TF cannot read what
+    another wrote, with where (the details: checkpoints.md)."""
+    counts = {k: 0 for k in KINDS}
+    broken: Dict[str, int] = {}
+    for (case, _mode, _device, _p, _c), cell in m.grid.items():
+        kind = behaviour(cell)[0]
+        counts[kind] += 1
+        if kind in ("raises", "differs", "fails"):
+            broken[case] = broken.get(case, 0) + 1
+    out = ["%d pairs (producer TF x consumer TF): %s. What TF A wrote that TF B cannot "
+           "read, and the error: [checkpoints.md](checkpoints.md)." % (
+               sum(counts.values()), ", ".join("%d %s" % (counts[k], KIND_TEXT[k])
+                                               for k in KINDS if counts[k]))]
+    if broken:
+        out.append("")
+        out += ["- %s: %d pairs" % (text(case), n) for case, n in sorted(broken.items())]
+    return out
+
+
 def _table(grid: Dict[Tuple[str, str], Cell], producers: List[str],
            consumers: List[str]) -> List[str]:
     head = "| producer ↓ consumer → | %s |" % " | ".join(consumers)

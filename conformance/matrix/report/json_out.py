@@ -18,7 +18,8 @@ Shape (FORMAT_VERSION in conformance.matrix; its comment log lists the changes):
          "cells": {"<producer minor>><consumer minor>": {"outcome", "reason",
                    "kind",   # restores | raises | differs | no_artifact | fails
                    "what",   # the error raised, the variant, ... in one line
-                   "variant", "note", "env", "producer_tf"}}}}}}
+                   "variant", "note", "env", "producer_tf"}}}}},
+     "rename_maps": {case: {"<old minor>→<new minor>": {old key: new key}}}}
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def to_dict(m: Matrix) -> Dict[str, Any]:
     }
     if m.grid:  # only then: a matrix without producer/consumer cases is as it was
         out["grid"] = checkpoints.grid_data(m)
+        out["rename_maps"] = checkpoints.rename_maps(m)
     return out
 
 

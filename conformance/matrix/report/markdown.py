@@ -172,6 +172,10 @@ def render(m: Matrix) -> str:
                       MAX_PROBLEMS, "see matrix.json")
     lines += _failures(m)
     lines += _changes(m)
+    if m.grid:  # producer/consumer cases ran: their pairs, in a few lines
+        from .checkpoints import summary_lines
+
+        lines += ["## Checkpoints across TF versions", ""] + summary_lines(m) + [""]
     lines += ["## Everything else", "", "Each case in each TF version and mode, what TF "
               "observed and the command that reproduces it: [index.html](index.html) "
               "(the data: matrix.json).", ""]
