@@ -115,6 +115,10 @@ class CaseItem(pytest.Item):
             record = cell.verify(record, lambda: cell.finish(self._start(fresh=True)), runs)
         if sent_ahead:
             record.sent_ahead = True
+        self.finish_item(record)
+
+    def finish_item(self, record: CellRecord) -> None:
+        """Keep the cell's record and tell pytest its outcome."""
         self.record = record
         if record.outcome == "skip":
             pytest.skip(record.reason)

@@ -32,9 +32,8 @@ from ..execution import cell, environment
 from ..results.files import write_text
 from ..results.observed import Observed
 from ..results.record import CellRecord
-from ..vocabulary import FAILING
 from . import roots
-from .items import POOL, CaseItem, CellFailed
+from .items import POOL, CaseItem
 
 STEPS = ("main", "produce", "consume")
 DEFAULT_STEPS = ("main", "consume")
@@ -108,16 +107,6 @@ class PairItem(CaseItem):
     @property
     def env_name(self) -> Optional[str]:
         return self.config.getoption("conformance_env")
-
-    def finish_item(self, record: CellRecord) -> None:
-        """Record and report the cell as CaseItem.runtest does."""
-        self.record = record
-        if record.outcome == "skip":
-            pytest.skip(record.reason)
-        if record.outcome == "xfail":
-            pytest.xfail(record.reason)
-        if record.outcome in FAILING:
-            raise CellFailed(record)
 
 
 class ProduceItem(PairItem):

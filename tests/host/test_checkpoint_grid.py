@@ -165,7 +165,7 @@ def test_matrix_json_and_the_page_hold_the_grid_only_when_there_is_one(tmp_path)
 
 def test_a_cases_text_cannot_put_markup_into_the_grid_section(tmp_path):
     d = RawDir(tmp_path)
-    evil = '<img src=x onerror=alert(1)>"'
+    evil = '<img src=x onerror=alert(1)>"@@SCRIPT@@ @@DATA@@'
     rec = pair("2.16", "2.15", title=evil)
     rec["observed"]["error"]["message"] = evil
     d.add(raw("tf2.16-cpu", "2.16", cells=[rec]))
@@ -173,6 +173,7 @@ def test_a_cases_text_cannot_put_markup_into_the_grid_section(tmp_path):
     start = page.index('<section id="checkpoints">')
     section = page[start:page.index("</section>", start)]
     assert "<img" not in section and "&lt;img src=x onerror=alert(1)&gt;&quot;" in section
+    assert "@@" not in section and "function" not in section  # no placeholder was filled
 
 
 def test_strict_fails_on_a_failing_pair_between_two_versions(tmp_path, capsys):
@@ -184,3 +185,7 @@ def test_strict_fails_on_a_failing_pair_between_two_versions(tmp_path, capsys):
     assert os.path.exists(out / "checkpoints.md")
     assert "checkpoint pairs (producer TF x consumer TF): 16, 12 pass, 4 do not" in text
     assert json.loads((out / "matrix.json").read_text())["grid"]
+    plain = RawDir(tmp_path, "plain")
+    plain.add(raw("tf2.16-cpu", "2.16", cells=[cell("plain/x")]))
+    main(["matrix", "--raw", plain.dir, "--out", str(out)])
+    assert not os.path.exists(out / "checkpoints.md")  # not left from the run before

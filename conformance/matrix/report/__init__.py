@@ -5,6 +5,7 @@ directory, then ``os.replace``), so a reader never sees half a report.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 from typing import List
@@ -33,7 +34,9 @@ def write_all(matrix: Matrix, outdir: str) -> List[str]:
                         if matrix.grid else None)):
         path = os.path.join(outdir, name)
         content = text()
-        if content is None:
+        if content is None:  # e.g. no grid now: a checkpoints.md of an older run goes
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             continue
         atomic_write(path, content)
         written.append(path)

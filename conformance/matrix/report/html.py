@@ -205,8 +205,8 @@ def checkpoint_section(m: Matrix) -> str:
     if not lanes:
         return ""
 
-    def esc(value: object) -> str:
-        return html_escape(escape(str(value)), quote=True)
+    def esc(value: object) -> str:  # "@" too: no text can pass for a placeholder
+        return html_escape(escape(str(value)), quote=True).replace("@", "&#64;")
 
     parts = ['\n<section id="checkpoints"><style>#checkpoints { padding: 8px 16px; } '
              '#checkpoints table.pairs { border-collapse: separate; border-spacing: 2px; } '
