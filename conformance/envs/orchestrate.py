@@ -178,10 +178,13 @@ class Orchestrator:
                     runnable.append(env)
         runnable.reverse()
         runnable.sort(key=lambda e: -_previous_duration(e.out))
-        counts = [corpus_cells(p) for p in (self.team.paths if self.team else
-                                            [os.path.join(self.root, "cases")])]
+        paths = self.team.paths if self.team else [os.path.join(self.root, "cases")]
+        counts = [corpus_cells(p) for p in paths]
+        # a producer/consumer case's cells are one per producer (every CPU env)
+        producers = sum(1 for row in self.rows if "cpu" in self.devices)
+        pairs = sum(corpus_cells(f)[1] for f in pair_cases(paths)) * max(0, producers - 1)
         self.progress.plan([e.name for e in runnable], idle, sum(c[0] for c in counts),
-                           sum(c[1] for c in counts))
+                           sum(c[1] for c in counts) + pairs)
         if self.team:
             for row in self.rows:
                 for note in extras.for_row(row, self.packages)[1]:

@@ -103,7 +103,7 @@ def test_without_pair_cases_the_runs_are_as_before(project):
     assert run.artifacts is None
 
 
-def test_every_producer_runs_before_any_consumer_and_the_directory_goes(project):
+def test_every_producer_runs_before_any_consumer_and_the_directory_goes(project, capsys):
     root, log = project
     (root / "cases" / "ckpt").mkdir()
     (root / "cases" / "ckpt" / "pair.yaml").write_text(PAIR)
@@ -117,6 +117,8 @@ def test_every_producer_runs_before_any_consumer_and_the_directory_goes(project)
     assert not os.path.exists(art)  # removed at the end
     assert not art.startswith(str(root))  # never in the project
     assert run.timing["artifact_files"] == 4 and run.timing["artifact_bytes"] == 2 * 102
+    # the plain case's 4 modes, and the pair case's 4 per producer: 4 + 4 x 2
+    assert "12 cells each (2 case files)" in capsys.readouterr().out
 
 
 def test_a_failed_or_unavailable_producer_leaves_a_status_and_the_rest_runs(
