@@ -137,8 +137,9 @@ TIMINGS = ("code_seconds", "code_cpu_seconds", "values_seconds", "values_cpu_sec
 
 
 def comparable(record: Any) -> Any:
-    """An observed record as two runs of the same behaviour give it equal: timings left
-    out, names, error message, equals and stdout in their normalised text."""
+    """An observed record as two runs of the same behaviour give it equal: timings and an
+    artifact's bytes left out, names, error message, equals and stdout in their normalised
+    text."""
     if not isinstance(record, dict):
         return record
     # stored entries win (they know the run's temporary roots); older files lack some
@@ -152,6 +153,9 @@ def comparable(record: Any) -> Any:
     out["equals"] = dict(record.get("equals") or {}, **(extra.get("equals") or {}))
     if isinstance(out.get("stdout"), str):
         out["stdout"] = text(out["stdout"])
+    if isinstance(out.get("artifact"), dict):  # a Saver's `checkpoint` file holds its own
+        # absolute path, so the bytes follow the directory's name; files and keys do not
+        out["artifact"] = {k: v for k, v in out["artifact"].items() if k != "bytes"}
     return out
 
 
