@@ -30,6 +30,7 @@ import pytest
 from ..errors import one_line
 from ..execution import cell, environment
 from ..results.files import write_text
+from ..results import normalise
 from ..results.observed import Observed
 from ..results.record import CellRecord
 from . import roots
@@ -147,15 +148,22 @@ def manifest_of(record: CellRecord, env_name: Optional[str]) -> Dict[str, Any]:
     versions = environment.versions()
     observed = record.observed or Observed()
     expected = (record.expect or {}).get("error")
+    # A temporary path in a message is written <tmp>: a pair's reason must not depend on
+    # where its producer happened to write (the same cell, run twice, reads the same).
+    roots = (tempfile.gettempdir(),)
+    raised = None
+    if observed.error:
+        lines = (normalise.message_of(observed.to_json()) or "").strip().splitlines()
+        raised = "%s: %s" % (observed.error.get("type"), lines[0] if lines else "")
     return {
         "env": env_name,
         "tf": versions.get("tf"), "tf_minor": environment.minor(versions.get("tf")),
         "case": record.case, "mode": record.mode, "outcome": record.outcome,
         "reason": record.reason,
         # The produce step raised what its variant expects: no artifact, on purpose.
-        "expected_error": observed.error_line() if expected and record.outcome == "pass"
-        else None,
-        "mismatches": [m.get("message") for m in record.mismatches],
+        "expected_error": raised if expected and record.outcome == "pass" else None,
+        "mismatches": [normalise.text(str(m.get("message")), roots)
+                       for m in record.mismatches],
         "published": observed.published or {},
         "artifact": observed.artifact,
     }

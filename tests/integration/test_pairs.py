@@ -284,3 +284,19 @@ def test_artifacts_are_written_on_the_cpu_once_and_a_skipped_producer_is_no_faul
     by = {(c["device"], c["producer"]): (c["outcome"], c["reason"]) for c in cells(p)}
     assert by[("cpu", "here")] == ("pass", None)
     assert by[("cpu", "gpuonly")] == ("skip", "producer gpuonly did not produce: no GPU visible")
+
+
+def test_a_producers_error_with_a_temporary_path_reads_the_same_in_every_run(
+        pytester_conformance):
+    """The skip reason of a pair whose producer raised, as expected, an error naming its
+    artifact's path: self runs write the artifact to another temporary folder each time."""
+    p = pytester_conformance
+    p.makefile(".yaml", **{"cases/ckpt/refused": REFUSED.replace(
+        'raise ValueError("this TF refuses to write it")',
+        'raise ValueError("refuses to write it. Received: filepath=%s" % artifact("ckpt"))')})
+    reasons = []
+    for out in ("a.json", "b.json"):
+        run(p, "--conformance-out", out).assert_outcomes(skipped=1)
+        reasons.append(cells(p, out)[0]["reason"])
+    assert reasons[0] == reasons[1]
+    assert "filepath=<tmp>/produced/ckpt" in reasons[0]
