@@ -154,7 +154,10 @@ def manifest_of(record: CellRecord, env_name: Optional[str]) -> Dict[str, Any]:
     raised = None
     if observed.error:
         lines = (normalise.message_of(observed.to_json()) or "").strip().splitlines()
-        raised = "%s: %s" % (observed.error.get("type"), lines[0] if lines else "")
+        # its first sentence: what follows often names the artifact's own path
+        # ("Received: filepath=<tmp>/.../ckpt"), which differs between producers' runs
+        first = (lines[0] if lines else "").split(". ")[0]
+        raised = "%s: %s" % (observed.error.get("type"), first)
     return {
         "env": env_name,
         "tf": versions.get("tf"), "tf_minor": environment.minor(versions.get("tf")),
