@@ -120,8 +120,8 @@ def _verdict(cell: dict) -> str:
     observed = cell.get("observed") or {}
     error = observed.get("error") if isinstance(observed, dict) else None
     if isinstance(error, dict):
-        first = (normalise.message_of(observed) or "").strip().splitlines()
-        return "%s — %s: %s" % (cell["outcome"], error.get("type"), first[0] if first else "")
+        return "%s — %s: %s" % (cell["outcome"], error.get("type"),
+                                normalise.first_line_of(observed) or "")
     mismatches = cell.get("mismatches") or []
     why = mismatches[0].get("message") if mismatches and isinstance(mismatches[0], dict) \
         else cell.get("reason")

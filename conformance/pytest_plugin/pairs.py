@@ -29,8 +29,8 @@ import pytest
 
 from ..errors import one_line
 from ..execution import cell, environment
-from ..results.files import write_text
 from ..results import normalise
+from ..results.files import write_text
 from ..results.observed import Observed
 from ..results.record import CellRecord
 from . import roots
@@ -153,10 +153,9 @@ def manifest_of(record: CellRecord, env_name: Optional[str]) -> Dict[str, Any]:
     roots = (tempfile.gettempdir(),)
     raised = None
     if observed.error:
-        lines = (normalise.message_of(observed.to_json()) or "").strip().splitlines()
         # its first sentence: what follows often names the artifact's own path
         # ("Received: filepath=<tmp>/.../ckpt"), which differs between producers' runs
-        first = (lines[0] if lines else "").split(". ")[0]
+        first = (normalise.first_line_of(observed.to_json()) or "").split(". ")[0]
         raised = "%s: %s" % (observed.error.get("type"), first)
     return {
         "env": env_name,
@@ -297,8 +296,6 @@ def _size(directory: str) -> int:
     total = 0
     for root, _dirs, names in os.walk(directory):
         for name in names:
-            try:
+            with contextlib.suppress(OSError):  # removed meanwhile: not counted
                 total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
     return total

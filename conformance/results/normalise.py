@@ -116,6 +116,16 @@ def name_of(record: Dict[str, Any], expr: str) -> Optional[str]:
     return None if name is None else text(str(name))
 
 
+def first_line_of(record: Dict[str, Any]) -> Optional[str]:
+    """The first line of the normalised error message ("" for an empty one), or None
+    without an error."""
+    message = message_of(record)
+    if message is None:
+        return None
+    lines = message.strip().splitlines()
+    return lines[0] if lines else ""
+
+
 def message_of(record: Dict[str, Any]) -> Optional[str]:
     """The normalised error message (stored, else computed), or None without an error."""
     error = record.get("error")

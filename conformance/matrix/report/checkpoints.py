@@ -49,8 +49,8 @@ def behaviour(cell: Cell) -> Tuple[str, str]:
     observed = cell.observed if isinstance(cell.observed, dict) else None
     error = observed.get("error") if observed else None
     if isinstance(error, dict):
-        lines = (normalise.message_of(observed) or "").strip().splitlines()
-        raised = "%s: %s" % (error.get("type"), first_sentence(lines[0] if lines else ""))
+        raised = "%s: %s" % (error.get("type"),
+                             first_sentence(normalise.first_line_of(observed) or ""))
     else:
         raised = None
     if cell.outcome in FAILING:
