@@ -48,16 +48,13 @@ class Pair:
 
     @property
     def producer_minor(self) -> Optional[str]:
-        return None if self.producer_tf is None else ".".join(
-            self.producer_tf.split(".")[:2])
+        return environment.minor(self.producer_tf)
 
 
 def profile_key(case: Case, mode: str, device: str, step: str = "main") -> ProfileKey:
     """The executor process a cell runs in: (behaviour, device, the env settings of the
     case and of its step)."""
-    env = dict(case.env)
-    if case.paired or step != "main":
-        env.update(case.step(step).env)
+    env = dict(case.env, **dict(case.step(step).env))  # a plain case's main step: none
     return (behaviour_of(mode), device, tuple(sorted(env.items())))
 
 
