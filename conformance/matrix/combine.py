@@ -15,9 +15,9 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import ResultsError
 from ..results import raw
+from ..results.key import CellKey as FileKey
 from ..vocabulary import DEVICES, DID_NOT_RUN, ENV_STATUSES, MODES
 from .changes import find_changes
-from ..results.key import CellKey as FileKey
 from .model import Case, Cell, CellKey, Column, Matrix, PairKey, _order
 
 

@@ -9,10 +9,11 @@ from conformance.results.record import CellRecord
 def _record(outcome="pass", name="s/v:0", seconds=0.1, message=None):
     r = CellRecord(case="a/x", file="a/x.yaml", line=1, title="t", tags=[], mode="eager",
                    device="cpu", repro="")
-    r.observed = Observed.from_json({"objects": {"v": {"type": "RefVariable", "name": name, "ref": 0}},
-                  "groups": [], "values": {}, "equals": {}, "stdout": "",
-                  "error": None if message is None else {"type": "E", "message": message},
-                  "code_seconds": seconds})
+    r.observed = Observed.from_json({
+        "objects": {"v": {"type": "RefVariable", "name": name, "ref": 0}},
+        "groups": [], "values": {}, "equals": {}, "stdout": "",
+        "error": None if message is None else {"type": "E", "message": message},
+        "code_seconds": seconds})
     return r.finish(outcome)
 
 
